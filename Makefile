@@ -1,0 +1,39 @@
+# The two commands of the course: `make lab` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: lab test notebooks fork clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalls whenever requirements.txt or pyproject.toml change.
+$(STAMP): requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install -r requirements.txt
+	touch $(STAMP)
+
+## make lab: set up, then open the course in JupyterLab
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+## make test: set up, then run every test and every notebook (fast, offline)
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## make notebooks: redraw images/, refresh attachments, badges and setup cells, strip outputs
+notebooks: $(STAMP)
+	$(BIN)/python -m course_utils.figures
+	$(BIN)/python -m course_utils.notebooks sync
+
+## make fork REPO=you/your-fork: point badges and the Colab setup cell at your fork
+fork: $(STAMP)
+	@test -n "$(REPO)" || { echo "usage: make fork REPO=you/your-fork"; exit 2; }
+	$(BIN)/python -m course_utils.notebooks fork $(REPO)
+
+## make clean: remove training outputs and caches (keeps .venv)
+clean:
+	rm -rf notebooks/outputs outputs .pytest_cache .ruff_cache
+	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +

@@ -1,0 +1,111 @@
+"""Environment detection: precision choice, switches, seeding, the summary line."""
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import env
+
+
+@pytest.mark.parametrize(
+    ("capability", "expected"),
+    [((7, 5), "fp16"), ((7, 0), "fp16"), ((8, 0), "bf16"), ((8, 6), "bf16"), ((9, 0), "bf16")],
+)
+def test_cuda_precision_follows_compute_capability(capability, expected):
+    assert env.pick_precision("cuda", capability) == expected
+
+
+@pytest.mark.parametrize("device_type", ["cpu", "mps"])
+def test_cpu_and_mps_train_in_fp32(device_type):
+    assert env.pick_precision(device_type) == "fp32"
+
+
+def test_precision_as_training_arguments():
+    assert env.precision_kwargs("bf16") == {"bf16": True}
+    assert env.precision_kwargs("fp16") == {"fp16": True}
+    assert env.precision_kwargs("fp32") == {}
+    assert env.torch_dtype("fp16") is torch.float16
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: env.pick_precision("tpu"), "device_type must be"),
+        (lambda: env.pick_precision("cuda", (8,)), "capability must be"),
+        (lambda: env.precision_kwargs("fp8"), "precision must be one of"),
+        (lambda: env.seed_everything(-1), "seed must be"),
+    ],
+)
+def test_bad_arguments_give_clear_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def _fake_gpu(monkeypatch, capability, name="Fake GPU"):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a: capability)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: name)
+
+
+@pytest.mark.parametrize(("capability", "expected"), [((7, 5), "fp16"), ((9, 0), "bf16")])
+def test_detected_environment_on_a_faked_gpu(monkeypatch, capability, expected):
+    _fake_gpu(monkeypatch, capability, "Tesla T4")
+    monkeypatch.setattr("course_utils.hub._offline", True)
+    found = env.current_env()
+    assert found.device.type == "cuda"
+    assert found.precision == expected
+    assert found.training_kwargs() == {expected: True}
+    assert f"cc {capability[0]}.{capability[1]}" in found.summary()
+
+
+def test_detected_environment_on_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.setattr("course_utils.hub._offline", True)
+    monkeypatch.setenv("COURSE_FAST", "1")
+    found = env.current_env()
+    assert (found.device.type, found.precision, found.fast, found.offline) == (
+        "cpu",
+        "fp32",
+        True,
+        True,
+    )
+    line = found.summary()
+    assert "\n" not in line
+    for part in ("device: cpu", "precision: fp32", "offline", "fast", "no GPU found"):
+        assert part in line
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("1", True), ("true", True), ("0", False), ("", False)]
+)
+def test_env_flag(monkeypatch, value, expected):
+    monkeypatch.setenv("COURSE_FAST", value)
+    assert env.is_fast() is expected
+
+
+def test_env_flag_rejects_nonsense(monkeypatch):
+    monkeypatch.setenv("COURSE_FAST", "maybe")
+    with pytest.raises(ValueError, match="COURSE_FAST='maybe' is not a yes/no value"):
+        env.is_fast()
+
+
+def test_seeding_makes_every_generator_repeat():
+    def draw():
+        return random.random(), np.random.rand(), torch.rand(1).item()
+
+    env.seed_everything(123)
+    first = draw()
+    env.seed_everything(123)
+    assert draw() == first
+    env.seed_everything(124)
+    assert draw() != first
+
+
+def test_colab_detection(monkeypatch):
+    monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
+    assert not env.in_colab()
+    monkeypatch.setenv("COLAB_RELEASE_TAG", "release-colab-2026")
+    assert env.in_colab()

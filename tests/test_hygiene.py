@@ -1,0 +1,86 @@
+"""Repository hygiene: numbered clean notebooks with the shared setup cell; README; tidy tree."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils import notebooks as nbtools
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = nbtools.notebook_paths()
+
+
+def test_notebooks_are_numbered_without_gaps():
+    numbers = [int(nbtools.NOTEBOOK_NAME_RE.match(p.name).group(1)) for p in NOTEBOOKS]
+    assert numbers == list(range(1, len(NOTEBOOKS) + 1))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_clean(path):
+    assert nbtools.problems(path) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_in_the_readme(path):
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"notebooks/{path.name}" in readme
+
+
+def test_readme_gives_the_two_commands():
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make lab" in readme and "make test" in readme
+    assert "make test" in (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_problems_are_found(tmp_path):
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    nb.cells[1].source += "\nprint('changed')"
+    code_cell = next(c for c in nb.cells[2:] if c.cell_type == "code")
+    code_cell.outputs = [nbformat.v4.new_output("stream", text="hi")]
+    path = tmp_path / "07_bad.ipynb"
+    raw = nbformat.writes(nb, version=4)
+    data = json.loads(raw)
+    del data["cells"][3]["id"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    found = " | ".join(nbtools.problems(path))
+    for expected in ("Colab badge", "setup cell", "stored outputs", "has no id"):
+        assert expected in found
+
+
+def test_sync_repairs_a_notebook_and_fork_rewrites_the_slug(tmp_path):
+    path = tmp_path / NOTEBOOKS[0].name
+    shutil.copy(NOTEBOOKS[0], path)
+    assert not nbtools.sync(path)  # already clean: unchanged
+    assert nbtools.sync(path, slug="alice/my-fork")
+    nb = nbformat.read(path, as_version=4)
+    assert 'REPO = "alice/my-fork"' in nb.cells[1].source
+    assert (
+        "colab.research.google.com/github/alice/my-fork/blob/main/notebooks/" in nb.cells[0].source
+    )
+    with pytest.raises(ValueError, match="OWNER/NAME"):
+        nbtools.set_repo("not a slug")
+
+
+def test_ruff_is_clean():
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "."], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout
+
+
+def test_no_large_or_generated_files_in_git():
+    if not (REPO_ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    for name in files:
+        assert not re.search(r"(\.ipynb_checkpoints|__pycache__|outputs/|\.pyc$)", name), name
+        size = (REPO_ROOT / name).stat().st_size if (REPO_ROOT / name).exists() else 0
+        assert size < 1_000_000, f"{name} is {size / 1e6:.1f} MB"
