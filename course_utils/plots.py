@@ -41,3 +41,60 @@ def plot_loss_curves(log_history: Sequence[dict], title: str = "Loss during fine
     ax.grid(alpha=0.3)
     ax.legend()
     return ax
+
+
+def plot_paths_on_contours(
+    landscape,
+    paths: dict,
+    ax=None,
+    levels: int = 30,
+    log_scale: bool = True,
+    title: str | None = None,
+):
+    """Draw a Landscape's contours and each named Path on top; returns the Axes.
+
+    `log_scale` spaces the contour levels by log(1 + loss), which shows valleys and plateaus.
+    """
+    import numpy as np
+
+    if not isinstance(paths, dict):
+        raise TypeError("paths must be a dict of {label: Path}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 5))
+    X, Y, Z = landscape.grid()
+    shown = np.log1p(Z - Z.min()) if log_scale else Z
+    ax.contourf(X, Y, shown, levels=levels, cmap="Blues_r", alpha=0.85)
+    ax.contour(X, Y, shown, levels=levels, colors="white", linewidths=0.4, alpha=0.6)
+    for mx, my in landscape.minima:
+        ax.plot(mx, my, marker="*", color="gold", markersize=14, markeredgecolor="black", zorder=5)
+    for label, path in paths.items():
+        pts = path.points
+        ax.plot(pts[:, 0], pts[:, 1], "-o", markersize=2.5, linewidth=1.4, label=label)
+        ax.plot(pts[0, 0], pts[0, 1], "ko", markersize=5)
+    ax.set_xlim(landscape.xlim)
+    ax.set_ylim(landscape.ylim)
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    ax.set_title(title or f"{landscape.name}: paths on the loss contours")
+    if paths:
+        ax.legend(loc="best", fontsize=8)
+    return ax
+
+
+def plot_loss_per_step(paths: dict, ax=None, log_y: bool = True, title: str = "Loss per step"):
+    """Loss against step for each named Path (log scale by default); returns the Axes."""
+    if not isinstance(paths, dict):
+        raise TypeError("paths must be a dict of {label: Path}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    for label, path in paths.items():
+        ax.plot(range(len(path.losses)), path.losses, label=label)
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    if paths:
+        ax.legend(fontsize=8)
+    return ax
