@@ -1,0 +1,374 @@
+"""Lesson 01's sentiment fine-tuning as reusable parts, for lesson 09, the script and the benchmark.
+
+Lesson 01 writes each part out where it teaches it; tests/test_finetune.py shows that these
+copies give the same rows and predictions as the lesson's own code. Import transformers-heavy
+parts lazily: course_utils must stay importable before the Hub probe has run.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from course_utils import hub
+from course_utils.env import PRECISIONS, pick_device, pick_precision, precision_kwargs
+
+DATASET = "cornell-movie-review-data/rotten_tomatoes"
+MODEL = "openai-community/gpt2"
+LABEL_WORDS = ("neg", "pos")
+MAX_LEN = 32
+
+
+def label_token_ids(tokenizer, words=LABEL_WORDS) -> list[int]:
+    """The token id of each label word (each must be a single token)."""
+    ids = []
+    for word in words:
+        tokens = tokenizer(word, add_special_tokens=False)["input_ids"]
+        if len(tokens) != 1:
+            raise ValueError(
+                f"label word {word!r} is {len(tokens)} tokens; pick single-token words."
+            )
+        ids.append(tokens[0])
+    return ids
+
+
+def make_process_fn(tokenizer, label_ids: list[int], max_len: int = MAX_LEN) -> Callable:
+    """Lesson 01's process_fn: rows become <review><EOS><label>, labels -100 but the last."""
+    if max_len < 2:
+        raise ValueError(f"max_len must leave room for EOS and label, not {max_len}.")
+
+    def process_fn(examples):
+        model_inputs = {"input_ids": [], "attention_mask": [], "labels": []}
+        for text, label in zip(examples["text"], examples["label"]):
+            prompt_ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+            label_id = label_ids[label]
+            input_ids = (prompt_ids + [tokenizer.eos_token_id, label_id])[-max_len:]
+            model_inputs["input_ids"].append(input_ids)
+            model_inputs["attention_mask"].append([1] * len(input_ids))
+            model_inputs["labels"].append([-100] * (len(input_ids) - 1) + [label_id])
+        return model_inputs
+
+    return process_fn
+
+
+def make_collator(tokenizer):
+    """Pads input_ids with the pad id, attention_mask with 0 and labels with -100."""
+    from transformers import DataCollatorForSeq2Seq
+
+    return DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
+
+
+@torch.no_grad()
+def predict_labels(
+    model, rows, collator, label_ids: list[int], batch_size: int = 64
+) -> torch.Tensor:
+    """Class of each processed row, read from the label logits at the EOS position."""
+    was_training = model.training
+    model.eval()
+    predictions = []
+    for start in range(0, len(rows), batch_size):
+        batch = collator([rows[i] for i in range(start, min(start + batch_size, len(rows)))])
+        input_ids = batch["input_ids"].to(model.device)
+        attention_mask = batch["attention_mask"].to(model.device)
+        logits = model(input_ids=input_ids, attention_mask=attention_mask).logits
+        eos_position = attention_mask.sum(dim=1) - 2
+        logits_at_eos = logits[torch.arange(len(input_ids)), eos_position]
+        predictions.append(logits_at_eos[:, label_ids].argmax(dim=-1).cpu())
+    model.train(was_training)
+    return torch.cat(predictions) if predictions else torch.zeros(0, dtype=torch.long)
+
+
+@dataclass
+class SentimentData:
+    """Tokenizer, label ids, processed splits and the validation labels, ready to train on."""
+
+    tokenizer: object
+    label_ids: list[int]
+    train: object
+    valid: object
+    valid_labels: torch.Tensor
+    collator: object
+
+    def accuracy(self, model, batch_size: int = 64) -> float:
+        predicted = predict_labels(model, self.valid, self.collator, self.label_ids, batch_size)
+        return (predicted == self.valid_labels).float().mean().item()
+
+
+def load_sentiment_data(
+    model_name: str,
+    train_rows: int | None = None,
+    valid_rows: int | None = None,
+    max_len: int = MAX_LEN,
+    dataset_name: str = DATASET,
+) -> SentimentData:
+    """Load, subsample (first shuffled rows) and process the sentiment data for a model.
+
+    `model_name` and `dataset_name` are resolved through course_utils.hub, so offline they
+    become the stand-ins.
+    """
+    from datasets import load_dataset
+    from transformers import AutoTokenizer
+
+    for what, n in (("train_rows", train_rows), ("valid_rows", valid_rows)):
+        if n is not None and n < 1:
+            raise ValueError(f"{what} must be positive or None, not {n}.")
+    raw = load_dataset(hub.resolve_dataset(dataset_name))
+    train, valid = raw["train"], raw["validation"]
+    if train_rows is not None:
+        train = train.shuffle(seed=0).select(range(min(train_rows, len(train))))
+    if valid_rows is not None:
+        valid = valid.select(range(min(valid_rows, len(valid))))
+    tokenizer = AutoTokenizer.from_pretrained(hub.resolve_model(model_name))
+    tokenizer.pad_token = tokenizer.eos_token
+    label_ids = label_token_ids(tokenizer)
+    process_fn = make_process_fn(tokenizer, label_ids, max_len)
+    columns = train.column_names
+    return SentimentData(
+        tokenizer=tokenizer,
+        label_ids=label_ids,
+        train=train.map(process_fn, batched=True, remove_columns=columns),
+        valid=valid.map(process_fn, batched=True, remove_columns=columns),
+        valid_labels=torch.tensor(valid["label"]),
+        collator=make_collator(tokenizer),
+    )
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to fine-tune: the knobs that lesson 09 measures, as TrainingArguments."""
+
+    name: str
+    learning_rate: float
+    batch_size: int
+    epochs: float = 1.0
+    precision: str = "auto"  # "auto": bf16 / fp16 / fp32 as the hardware allows
+    gradient_checkpointing: bool = False
+    eval_every: int | None = None  # the Trainer's own evaluation (eval_loss) every N steps
+    save_every: int | None = None  # a full checkpoint every N steps
+    optim: str = "adamw_torch_fused"
+    lr_scheduler: str = "linear"
+    warmup: float = 0.0  # below 1: a fraction of all steps
+    weight_decay: float = 0.0
+
+    def __post_init__(self):
+        if self.learning_rate <= 0 or self.batch_size < 1 or self.epochs <= 0:
+            raise ValueError(f"{self.name}: learning_rate, batch_size and epochs must be positive.")
+        if self.precision != "auto" and self.precision not in PRECISIONS:
+            raise ValueError(f"{self.name}: precision must be 'auto' or one of {PRECISIONS}.")
+
+    def resolved_precision(self, device_type: str | None = None) -> str:
+        """The precision this recipe trains in on a device type (default: this machine's)."""
+        device_type = device_type or pick_device().type
+        if self.precision == "auto":
+            return pick_precision(device_type)
+        if self.precision != "fp32" and device_type != "cuda":
+            return "fp32"  # mixed precision training is for GPUs here
+        return self.precision
+
+    def training_arguments(self, output_dir: str | os.PathLike, seed: int = 42, **overrides):
+        """TrainingArguments for this recipe (overrides win)."""
+        from transformers import TrainingArguments
+
+        on_cpu = pick_device().type == "cpu"
+        kwargs = dict(
+            output_dir=str(output_dir),
+            num_train_epochs=self.epochs,
+            per_device_train_batch_size=self.batch_size,
+            per_device_eval_batch_size=max(self.batch_size, 64),
+            learning_rate=self.learning_rate,
+            lr_scheduler_type=self.lr_scheduler,
+            warmup_steps=self.warmup,
+            weight_decay=self.weight_decay,
+            optim=self.optim,
+            activation_checkpointing=self.gradient_checkpointing,  # the 5.x name
+            eval_strategy="steps" if self.eval_every else "no",
+            eval_steps=self.eval_every,
+            save_strategy="steps" if self.save_every else "no",
+            save_steps=self.save_every or 500,
+            logging_steps=self.eval_every or 50,
+            report_to="none",
+            seed=seed,
+            disable_tqdm=True,
+            dataloader_pin_memory=torch.cuda.is_available(),
+            # Without an accelerator, say so: several CPU processes (torchrun) then train
+            # data-parallel over gloo instead of each running alone.
+            use_cpu=on_cpu,
+            ddp_backend="gloo" if on_cpu and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
+            **precision_kwargs(self.resolved_precision()),
+        )
+        kwargs.update(overrides)
+        return TrainingArguments(**kwargs)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class _PeakMemory:
+    """Peak memory of a block: CUDA's allocator peak on a GPU, else the growth of the process's
+    resident memory (sampled every 20 ms) over what it held before."""
+
+    def __init__(self, device: torch.device):
+        self.device = device
+        self.peak = 0
+        self._stop = threading.Event()
+
+    @staticmethod
+    def _rss() -> int:
+        try:
+            with open("/proc/self/statm") as f:
+                return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError):
+            return 0
+
+    def __enter__(self):
+        if self.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(self.device)
+        else:
+            self.baseline = self.peak = self._rss()
+
+            def sample():
+                while not self._stop.wait(0.02):
+                    self.peak = max(self.peak, self._rss())
+
+            self._thread = threading.Thread(target=sample, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.device.type == "cuda":
+            self.peak = torch.cuda.max_memory_allocated(self.device)
+        else:
+            self._stop.set()
+            self._thread.join()
+            self.peak = max(self.peak, self._rss()) - self.baseline  # growth during the run
+        return False
+
+
+@dataclass
+class RunResult:
+    """What one fine-tuning run measured."""
+
+    recipe: str
+    steps: int
+    train_seconds: float
+    samples_per_second: float
+    accuracy_before: float
+    final_accuracy: float
+    peak_memory_bytes: int
+    memory_kind: str  # "cuda allocated" or "RSS growth"
+    time_to_target: float | None  # training seconds until validation accuracy >= target
+    curve: list[tuple[float, int, float]] = field(default_factory=list)  # (seconds, step, acc)
+    log_history: list[dict] = field(default_factory=list)
+
+    def row(self) -> dict:
+        """A flat dict for a results table."""
+        return {
+            "recipe": self.recipe,
+            "steps": self.steps,
+            "train s": round(self.train_seconds, 2),
+            "samples/s": round(self.samples_per_second, 1),
+            "time to target s": None
+            if self.time_to_target is None
+            else round(self.time_to_target, 2),
+            "accuracy": round(self.final_accuracy, 4),
+            "peak memory MB": round(self.peak_memory_bytes / 2**20, 1),
+        }
+
+
+def _accuracy_probe(data: SentimentData, every: int, target: float | None, curve: list):
+    """A TrainerCallback that measures validation accuracy every `every` steps, off the clock."""
+    from transformers import TrainerCallback
+
+    class AccuracyProbe(TrainerCallback):
+        def __init__(self):
+            self.paused = 0.0
+            self.start = None
+            self.reached = None
+
+        def on_train_begin(self, args, state, control, model=None, **kwargs):
+            self.start = time.perf_counter()
+
+        def on_step_end(self, args, state, control, model=None, **kwargs):
+            if state.global_step % every and state.global_step != state.max_steps:
+                return
+            if self.reached is not None and state.global_step != state.max_steps:
+                return
+            if model.device.type == "cuda":
+                torch.cuda.synchronize(model.device)
+            now = time.perf_counter()
+            elapsed = now - self.start - self.paused
+            acc = data.accuracy(model)
+            curve.append((elapsed, state.global_step, acc))
+            if target is not None and self.reached is None and acc >= target:
+                self.reached = elapsed
+            self.paused += time.perf_counter() - now
+
+    return AccuracyProbe()
+
+
+def run_recipe(
+    recipe: Recipe,
+    model_factory: Callable[[], torch.nn.Module],
+    data: SentimentData,
+    output_dir: str | os.PathLike,
+    target_accuracy: float | None = None,
+    probe_every: int | None = None,
+    seed: int = 42,
+) -> RunResult:
+    """Fine-tune a fresh model with a recipe and measure it.
+
+    `probe_every` steps (and at the end) the validation accuracy is measured with the training
+    clock paused, which gives the time to reach `target_accuracy`. Samples per second count
+    the whole run as the recipe defines it: its evaluations and checkpoints included.
+    """
+    from transformers import Trainer, set_seed
+
+    if target_accuracy is not None and not 0 < target_accuracy <= 1:
+        raise ValueError(f"target_accuracy must be in (0, 1], not {target_accuracy}.")
+    set_seed(seed)
+    model = model_factory()
+    accuracy_before = data.accuracy(model)
+    args = recipe.training_arguments(Path(output_dir), seed=seed)
+    curve: list[tuple[float, int, float]] = []
+    callbacks = []
+    probe = None
+    if probe_every:
+        probe = _accuracy_probe(data, probe_every, target_accuracy, curve)
+        callbacks.append(probe)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        data_collator=data.collator,
+        train_dataset=data.train,
+        eval_dataset=data.valid if recipe.eval_every else None,
+        processing_class=data.tokenizer,
+        callbacks=callbacks,
+    )
+    device = args.device
+    with _PeakMemory(device) as memory:
+        start = time.perf_counter()
+        result = trainer.train()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        seconds = time.perf_counter() - start - (probe.paused if probe else 0.0)
+    final = curve[-1][2] if curve else data.accuracy(model)
+    samples = len(data.train) * recipe.epochs
+    return RunResult(
+        recipe=recipe.name,
+        steps=result.global_step,
+        train_seconds=seconds,
+        samples_per_second=samples / seconds,
+        accuracy_before=accuracy_before,
+        final_accuracy=final,
+        peak_memory_bytes=memory.peak,
+        memory_kind="cuda allocated" if device.type == "cuda" else "RSS growth",
+        time_to_target=probe.reached if probe else None,
+        curve=curve,
+        log_history=list(trainer.state.log_history),
+    )

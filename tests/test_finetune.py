@@ -1,0 +1,168 @@
+"""course_utils.finetune: the copies of lesson 01's code, the recipes, and the training script."""
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+
+from course_utils import finetune, hub
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LESSON_01 = REPO_ROOT / "notebooks" / "01_finetune_gpt2_sentiment.ipynb"
+
+
+def lesson_function(name: str, namespace: dict):
+    """Compile function `name` exactly as notebook 01 defines it, in `namespace`."""
+    nb = nbformat.read(LESSON_01, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code" or f"def {name}(" not in cell.source:
+            continue
+        tree = ast.parse(cell.source)
+        nodes = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
+        exec(compile(ast.Module(body=nodes, type_ignores=[]), str(LESSON_01), "exec"), namespace)
+        return namespace[name]
+    raise LookupError(f"notebook 01 defines no {name}()")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return finetune.load_sentiment_data(finetune.MODEL, train_rows=64, valid_rows=48)
+
+
+@pytest.fixture(scope="module")
+def model():
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(hub.resolve_model(finetune.MODEL))
+
+
+def test_process_fn_is_lesson_01s(data):
+    namespace = {"tokenizer": data.tokenizer, "label_ids": data.label_ids, "MAX_LEN": 32}
+    lesson_process_fn = lesson_function("process_fn", namespace)
+    ours = finetune.make_process_fn(data.tokenizer, data.label_ids, max_len=32)
+    examples = {
+        "text": ["the film is charming .", "a waste of two hours . " * 12, ""],
+        "label": [1, 0, 1],
+    }
+    assert ours(examples) == lesson_process_fn(examples)
+
+
+def test_predictions_are_lesson_01s(data, model):
+    namespace = {"collator": data.collator, "label_ids": data.label_ids, "torch": torch}
+    lesson_predict = lesson_function("predict_labels", namespace)
+    ours = finetune.predict_labels(model, data.valid, data.collator, data.label_ids, batch_size=16)
+    assert torch.equal(ours, lesson_predict(model, data.valid, batch_size=16))
+    assert 0.0 <= data.accuracy(model) <= 1.0
+
+
+def test_label_words_must_be_single_tokens(data):
+    with pytest.raises(ValueError, match="single-token words"):
+        finetune.label_token_ids(data.tokenizer, ("neg", "unbelievably positive"))
+
+
+def test_recipe_becomes_training_arguments(tmp_path):
+    lesson = finetune.Recipe(
+        "lesson 01",
+        2e-5,
+        8,
+        precision="fp32",
+        gradient_checkpointing=True,
+        eval_every=100,
+        save_every=100,
+    )
+    args = lesson.training_arguments(tmp_path)
+    assert (args.learning_rate, args.per_device_train_batch_size) == (2e-5, 8)
+    assert args.activation_checkpointing
+    assert args.eval_strategy == "steps" and args.eval_steps == 100
+    assert args.save_strategy == "steps" and args.save_steps == 100
+    assert not args.bf16 and not args.fp16
+    fast = finetune.Recipe("fast", 1e-4, 64, warmup=0.1)
+    args = fast.training_arguments(tmp_path)
+    assert args.eval_strategy == "no" and args.save_strategy == "no"
+    assert not args.activation_checkpointing and args.warmup_steps == 0.1
+
+
+@pytest.mark.parametrize(
+    ("device", "precision", "expected"),
+    [("cpu", "auto", "fp32"), ("cpu", "bf16", "fp32"), ("cuda", "fp32", "fp32")],
+)
+def test_recipe_precision_on_a_device(device, precision, expected):
+    recipe = finetune.Recipe("r", 1e-4, 8, precision=precision)
+    assert recipe.resolved_precision(device) == expected
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"learning_rate": 0, "batch_size": 8}, "must be positive"),
+        ({"learning_rate": 1e-4, "batch_size": 0}, "must be positive"),
+        ({"learning_rate": 1e-4, "batch_size": 8, "precision": "fp8"}, "precision must be"),
+    ],
+)
+def test_bad_recipes_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        finetune.Recipe("bad", **kwargs)
+
+
+def test_run_recipe_measures_a_run(data, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    path = hub.resolve_model(finetune.MODEL)
+    recipe = finetune.Recipe("quick", 5e-3, 16, epochs=1)
+    result = finetune.run_recipe(
+        recipe,
+        lambda: AutoModelForCausalLM.from_pretrained(path),
+        data,
+        tmp_path,
+        target_accuracy=0.01,
+        probe_every=2,
+    )
+    assert result.steps == 4 and result.samples_per_second > 0
+    assert result.time_to_target is not None and result.time_to_target <= result.train_seconds
+    assert [step for _, step, _ in result.curve] == [2, 4]  # stops probing once reached, then final
+    assert result.row()["recipe"] == "quick"
+
+
+def _run_script(tmp_path, nproc):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    script = str(REPO_ROOT / "scripts" / "finetune_sentiment.py")
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+    command = [*launcher, f"--nproc_per_node={nproc}", script, "--fast", "--no-progress"]
+    command += ["--output-dir", str(tmp_path)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads((tmp_path / "metrics.json").read_text())
+
+
+@pytest.mark.parametrize("nproc", [1, 2])
+def test_script_learns_on_one_and_two_processes(tmp_path, nproc):
+    metrics = _run_script(tmp_path, nproc)
+    assert metrics["world_size"] == nproc
+    assert metrics["per_device_batch_size"] * nproc == metrics["recipe"]["batch_size"]
+    assert metrics["standin"] and metrics["steps"] == 96  # the same schedule at any scale
+    assert metrics["accuracy_after"] >= 0.8 > metrics["accuracy_before"] + 0.2
+    assert (tmp_path / "model" / "model.safetensors").exists()
+
+
+def test_script_help_and_bad_flags():
+    script = str(REPO_ROOT / "scripts" / "finetune_sentiment.py")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    shown = subprocess.run(
+        [sys.executable, script, "--help"], env=env, capture_output=True, text=True
+    )
+    assert (
+        shown.returncode == 0 and "--batch-size" in shown.stdout and "torchrun" not in shown.stderr
+    )
+    bad = subprocess.run(
+        [sys.executable, script, "--output-dir", "x", "--lr", "-1"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "--lr must be positive" in bad.stderr
