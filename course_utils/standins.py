@@ -1,4 +1,4 @@
-"""Offline stand-ins: a made-up sentiment data set and a tiny GPT-2 trained on its words.
+"""Offline stand-ins: a made-up sentiment data set and a tiny GPT-2 pretrained on its text.
 
 Both are built deterministically on first use into a cache folder and reused afterwards, so an
 offline notebook still calls load_dataset(...) and from_pretrained(...) as it would online.
@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-STANDIN_VERSION = "v1"
+STANDIN_VERSION = "v2"
 SPLIT_SIZES = {"train": 4000, "validation": 500, "test": 500}
 LABEL_NAMES = ["neg", "pos"]
 SEED = 1234
@@ -254,12 +254,32 @@ def _train_tokenizer(texts: list[str], vocab_size: int = 800):
     return GPT2Tokenizer(vocab=vocab, merges=merges, model_max_length=128)
 
 
+def pretraining_corpus(texts: list[str], seed: int = SEED) -> list[str]:
+    """What the stand-in reads before any lesson fine-tunes it: the reviews as plain text, and
+    each review again followed by EOS and one word, either a word of that review or (one time
+    in five) a label word drawn at random, unrelated to the review's sentiment.
+
+    The second half stands in for what GPT-2 picked up on the web: text is followed by words
+    about it, and "neg" and "pos" are ordinary words. It never pairs a review with its label,
+    so before fine-tuning the stand-in is at chance on the task, as GPT-2 is.
+    """
+    rng = random.Random(seed)
+    recall = []
+    for text in texts:
+        words = [w for w in text.split() if w.isalpha() and len(w) > 3]
+        target = rng.choice(LABEL_NAMES) if rng.random() < 0.2 or not words else rng.choice(words)
+        recall.append(f"{text}<|endoftext|>{target}")
+    corpus = list(texts) + recall
+    rng.shuffle(corpus)
+    return corpus
+
+
 def _pretrain(model, tokenizer, texts: list[str], epochs: int = 4, block: int = 32) -> None:
-    """A few seconds of next-token training on plain review text, so the stand-in, like GPT-2,
-    starts fine-tuning already knowing which words go together."""
+    """A few seconds of next-token training on pretraining_corpus(texts), packed in blocks."""
     import torch
 
-    ids = [i for t in texts for i in tokenizer(t)["input_ids"] + [tokenizer.eos_token_id]]
+    corpus = pretraining_corpus(texts)
+    ids = [i for t in corpus for i in tokenizer(t)["input_ids"] + [tokenizer.eos_token_id]]
     blocks = torch.tensor(ids[: len(ids) // block * block]).view(-1, block)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     model.train()
