@@ -1,0 +1,264 @@
+"""Exercises of lesson 02: swish and its derivative, counting parameters, merging linear
+layers, and XOR by hand. Each checker says in plain words what is wrong."""
+
+from __future__ import annotations
+
+import torch
+
+from course_utils.exercises import Mismatch, exercise, expect
+
+
+def _tensor(value, what: str) -> torch.Tensor:
+    try:
+        return torch.as_tensor(value, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise Mismatch(f"{what} must be a tensor of numbers, not {type(value).__name__}.") from err
+
+
+def _first_mismatch(got: torch.Tensor, want: torch.Tensor, z: torch.Tensor) -> str:
+    i = int((got - want).abs().argmax())
+    return f"at z = {float(z[i]):.2f} you return {float(got[i]):.6f}, torch {float(want[i]):.6f}"
+
+
+# ------------------------------------------- 1. swish with a slope beta, and its derivative
+
+
+def swish_and_derivative_solution(
+    z: torch.Tensor, beta: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    s = 1 / (1 + torch.exp(-beta * z))  # σ(βz)
+    # product rule, then chain rule: d/dz σ(βz) = β σ(βz)(1 − σ(βz))
+    return z * s, s + z * beta * s * (1 - s)
+
+
+def _forgets_the_inner_beta(z, beta):
+    s = 1 / (1 + torch.exp(-beta * z))
+    return z * s, s * (1 + z * (1 - s))
+
+
+def _derivative_without_product_rule(z, beta):
+    s = 1 / (1 + torch.exp(-beta * z))
+    return z * s, beta * s * (1 - s)
+
+
+def _sigmoid_instead_of_swish(z, beta):
+    s = 1 / (1 + torch.exp(-beta * z))
+    return s, beta * s * (1 - s)
+
+
+@exercise(
+    reference=swish_and_derivative_solution,
+    wrong=[_forgets_the_inner_beta, _derivative_without_product_rule, _sigmoid_instead_of_swish],
+)
+def check_swish_and_derivative(swish_and_derivative) -> None:
+    """swish_and_derivative(z, beta) -> (z·σ(βz), its derivative) for a tensor z, elementwise."""
+    z = torch.linspace(-6, 6, 241, dtype=torch.float64)
+    for beta in (1.0, 0.5, 2.0, 5.0):
+        result = swish_and_derivative(z.clone(), beta)
+        expect(
+            isinstance(result, tuple | list) and len(result) == 2,
+            "return two tensors: (value, derivative).",
+        )
+        value, derivative = (_tensor(r, "each returned value") for r in result)
+        expect(
+            value.shape == z.shape and derivative.shape == z.shape,
+            f"both results need the shape of z, {tuple(z.shape)}.",
+        )
+        z_grad = z.clone().requires_grad_(True)
+        want_value = z_grad * torch.sigmoid(beta * z_grad)
+        want_value.sum().backward()
+        want_value, want_derivative = want_value.detach(), z_grad.grad
+        sigma = torch.sigmoid(beta * z)
+        if torch.allclose(value, sigma, atol=1e-6):
+            expect(False, "that is the sigmoid σ(βz); swish multiplies it by z: z·σ(βz).")
+        expect(
+            torch.allclose(value, want_value, atol=1e-6, rtol=0),
+            f"with beta={beta}, swish should be z·σ(βz): "
+            + _first_mismatch(value, want_value, z)
+            + ".",
+        )
+        if torch.allclose(derivative, beta * sigma * (1 - sigma), atol=1e-6):
+            expect(
+                False,
+                "your derivative is that of σ(βz) alone, one term of the product rule: "
+                "d/dz [z·σ(βz)] = σ(βz) + z·(d/dz σ(βz)).",
+            )
+        if beta != 1.0 and torch.allclose(derivative, sigma * (1 + z * (1 - sigma)), atol=1e-6):
+            expect(
+                False,
+                f"with beta={beta} the inner derivative is missing: by the chain rule "
+                "d/dz σ(βz) = β·σ(βz)(1 − σ(βz)).",
+            )
+        expect(
+            torch.allclose(derivative, want_derivative, atol=1e-6, rtol=0),
+            f"with beta={beta} the derivative does not match autograd: "
+            + _first_mismatch(derivative, want_derivative, z)
+            + ".",
+        )
+
+
+# ----------------------------------------------------------------- 2. count the parameters
+
+
+def count_parameters_solution(layer_sizes: list[int]) -> int:
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(layer_sizes, layer_sizes[1:]))
+
+
+def _weights_only(layer_sizes):
+    return sum(n_in * n_out for n_in, n_out in zip(layer_sizes, layer_sizes[1:]))
+
+
+def _bias_per_input(layer_sizes):
+    return sum(n_in * n_out + n_in for n_in, n_out in zip(layer_sizes, layer_sizes[1:]))
+
+
+def _counts_neurons(layer_sizes):
+    return sum(layer_sizes)
+
+
+@exercise(
+    reference=count_parameters_solution, wrong=[_weights_only, _bias_per_input, _counts_neurons]
+)
+def check_count_parameters(count_parameters) -> None:
+    """count_parameters(layer_sizes) -> number of weights and biases of a stack of
+    fully connected layers, e.g. [2, 3, 1] -> 13."""
+    cases = [[2, 3, 1], [3, 1], [4, 8, 8, 2], [768, 3072, 768]]
+    for sizes in cases:
+        layers = [torch.nn.Linear(a, b, device="meta") for a, b in zip(sizes, sizes[1:])]
+        want = sum(p.numel() for layer in layers for p in layer.parameters())
+        got = count_parameters(list(sizes))
+        expect(isinstance(got, int), f"return an int, not {type(got).__name__}.")
+        if got == _weights_only(sizes) and got != want:
+            expect(
+                False,
+                f"for {sizes} you count {got}: the weights only. Each neuron of a "
+                "layer also has one bias.",
+            )
+        expect(
+            got == want,
+            f"for layer sizes {sizes} nn.Linear layers hold {want:,} parameters, not {got:,}. "
+            "A layer from n_in to n_out has an n_out × n_in weight matrix and n_out biases.",
+        )
+
+
+# --------------------------------------------------- 3. two linear layers are one linear layer
+
+
+def merge_linear_solution(W1, b1, W2, b2):
+    return W2 @ W1, W2 @ b1 + b2
+
+
+def _merge_wrong_order(W1, b1, W2, b2):
+    return W1 @ W2, W2 @ b1 + b2
+
+
+def _merge_adds_biases(W1, b1, W2, b2):
+    return W2 @ W1, b1 + b2
+
+
+def _merge_forgets_second_bias(W1, b1, W2, b2):
+    return W2 @ W1, W2 @ b1
+
+
+@exercise(
+    reference=merge_linear_solution,
+    wrong=[_merge_wrong_order, _merge_adds_biases, _merge_forgets_second_bias],
+)
+def check_merge_linear(merge_linear) -> None:
+    """merge_linear(W1, b1, W2, b2) -> (W, b) with W x + b == W2 (W1 x + b1) + b2 for all x."""
+    generator = torch.Generator().manual_seed(2)
+    for n_in, n_hidden, n_out in [(3, 3, 3), (4, 5, 2), (2, 3, 1)]:
+        W1 = torch.randn(n_hidden, n_in, generator=generator, dtype=torch.float64)
+        b1 = torch.randn(n_hidden, generator=generator, dtype=torch.float64)
+        W2 = torch.randn(n_out, n_hidden, generator=generator, dtype=torch.float64)
+        b2 = torch.randn(n_out, generator=generator, dtype=torch.float64)
+        result = merge_linear(W1.clone(), b1.clone(), W2.clone(), b2.clone())
+        expect(isinstance(result, tuple | list) and len(result) == 2, "return (W, b).")
+        W, b = (_tensor(r, "W and b") for r in result)
+        expect(
+            W.shape == (n_out, n_in),
+            f"with W1 of shape {tuple(W1.shape)} and W2 of shape {tuple(W2.shape)}, W should be "
+            f"{n_out}×{n_in}, not {tuple(W.shape)}. The layer applied first stands on the right.",
+        )
+        expect(b.shape == (n_out,), f"b should have {n_out} entries, not shape {tuple(b.shape)}.")
+        expect(
+            torch.allclose(W, W2 @ W1, atol=1e-9),
+            "W is wrong: x goes through W1 first, then W2, so W = W2 @ W1 (order matters).",
+        )
+        expect(
+            not torch.allclose(b, W2 @ b1, atol=1e-9),
+            "b is missing the second layer's own bias: b = W2 @ b1 + b2.",
+        )
+        expect(
+            torch.allclose(b, W2 @ b1 + b2, atol=1e-9),
+            "b is wrong: the first bias also passes through the second layer, so b = W2 @ b1 + b2.",
+        )
+
+
+# -------------------------------------------------------------------- 4. XOR by hand
+
+XOR_INPUTS = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
+XOR_TARGETS = torch.tensor([0.0, 1.0, 1.0, 0.0], dtype=torch.float64)
+
+
+def xor_weights_solution():
+    W1 = torch.tensor([[1.0, 1.0], [1.0, 1.0]])  # both hidden neurons see x1 + x2
+    b1 = torch.tensor([0.0, -1.0])  # h1 = relu(x1 + x2), h2 = relu(x1 + x2 - 1): on only at (1, 1)
+    W2 = torch.tensor([[1.0, -2.0]])  # y = h1 - 2 h2: 0, 1, 1, 2 - 2 = 0
+    b2 = torch.tensor([0.0])
+    return W1, b1, W2, b2
+
+
+def _or_weights():
+    W1 = torch.tensor([[1.0, 1.0], [1.0, 1.0]])
+    b1 = torch.tensor([0.0, -1.0])
+    W2 = torch.tensor([[1.0, -1.0]])  # y = min(x1 + x2, 1): that is OR
+    return W1, b1, W2, torch.tensor([0.0])
+
+
+def _linear_in_disguise():
+    W1 = torch.tensor([[1.0, 1.0], [1.0, 1.0]])
+    b1 = torch.tensor([1.0, 1.0])  # never below 0: relu does nothing, the network is linear
+    W2 = torch.tensor([[0.25, 0.25]])
+    return W1, b1, W2, torch.tensor([0.0])
+
+
+def _and_weights():
+    W1 = torch.tensor([[1.0, 1.0]])
+    b1 = torch.tensor([-1.0])
+    return W1, b1, torch.tensor([[1.0]]), torch.tensor([0.0])
+
+
+def xor_network(params, x: torch.Tensor) -> torch.Tensor:
+    """y = W2 relu(W1 x + b1) + b2 for each row of x; params = (W1, b1, W2, b2)."""
+    W1, b1, W2, b2 = (_tensor(p, "each of W1, b1, W2, b2") for p in params)
+    return (torch.relu(x @ W1.T + b1) @ W2.T + b2).reshape(-1)
+
+
+@exercise(reference=xor_weights_solution, wrong=[_or_weights, _linear_in_disguise, _and_weights])
+def check_xor_weights(xor_weights) -> None:
+    """xor_weights() -> (W1, b1, W2, b2) such that y = W2 relu(W1 x + b1) + b2 is XOR on the
+    four corners (0,0), (0,1), (1,0), (1,1) exactly."""
+    params = xor_weights()
+    expect(isinstance(params, tuple | list) and len(params) == 4, "return (W1, b1, W2, b2).")
+    W1, b1, W2, b2 = (_tensor(p, "each of W1, b1, W2, b2") for p in params)
+    k = W1.shape[0] if W1.ndim == 2 else -1
+    expect(W1.ndim == 2 and W1.shape[1] == 2, f"W1 must be (hidden, 2), not {tuple(W1.shape)}.")
+    expect(b1.shape == (k,), f"b1 needs one entry per hidden neuron ({k}), not {tuple(b1.shape)}.")
+    expect(W2.shape == (1, k), f"W2 must be (1, {k}), not {tuple(W2.shape)}.")
+    expect(b2.numel() == 1, f"b2 holds one number, not shape {tuple(b2.shape)}.")
+    y = xor_network((W1, b1, W2, b2), XOR_INPUTS)
+    table = ", ".join(
+        f"{tuple(int(v) for v in x)} -> {float(out):g}" for x, out in zip(XOR_INPUTS, y)
+    )
+    if abs(float(y[0] + y[3] - y[1] - y[2])) < 1e-9 and not torch.allclose(y, XOR_TARGETS):
+        expect(
+            False,
+            f"your network gives {table}. Here it acts like a linear model: "
+            "f(0,0) + f(1,1) = f(0,1) + f(1,0), which XOR cannot satisfy. Some hidden neuron "
+            "must switch off (relu of a negative number) on some corners and not on others.",
+        )
+    expect(
+        torch.allclose(y, XOR_TARGETS, atol=1e-6),
+        f"your network gives {table}; XOR is (0,0) -> 0, (0,1) -> 1, (1,0) -> 1, (1,1) -> 0.",
+    )

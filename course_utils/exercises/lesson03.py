@@ -1,0 +1,353 @@
+"""Exercises of lesson 03: a gradient by hand, a numerical gradient, a step size that converges,
+and a gradient-descent loop that knows when to stop. Each checker says what is wrong."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from course_utils.exercises import Mismatch, exercise, expect
+from course_utils.landscapes import descend, quadratic
+
+
+def _tensor(value, what: str) -> torch.Tensor:
+    try:
+        return torch.as_tensor(value, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise Mismatch(f"{what} must be a number or a tensor, not {type(value).__name__}.") from err
+
+
+# --------------------------------------------- 1. the gradient of one sigmoid neuron, by hand
+
+
+def neuron_gradient_solution(w: float, b: float, x: torch.Tensor, y: torch.Tensor):
+    p = 1 / (1 + torch.exp(-(w * x + b)))  # prediction σ(w x + b)
+    dp = 2 * (p - y) / len(x)  # dL/dp for L = mean((p - y)²)
+    dz = dp * p * (1 - p)  # σ'(z) = σ(z)(1 - σ(z))
+    return (dz * x).sum(), dz.sum()
+
+
+def _forgets_sigmoid_slope(w, b, x, y):
+    p = 1 / (1 + torch.exp(-(w * x + b)))
+    dz = 2 * (p - y) / len(x)
+    return (dz * x).sum(), dz.sum()
+
+
+def _sum_not_mean(w, b, x, y):
+    dw, db = neuron_gradient_solution(w, b, x, y)
+    return dw * len(x), db * len(x)
+
+
+def _forgets_the_two(w, b, x, y):
+    dw, db = neuron_gradient_solution(w, b, x, y)
+    return dw / 2, db / 2
+
+
+def _wrong_sign(w, b, x, y):
+    dw, db = neuron_gradient_solution(w, b, x, y)
+    return -dw, -db
+
+
+def _neuron_loss(w, b, x, y):
+    return ((torch.sigmoid(w * x + b) - y) ** 2).mean()
+
+
+@exercise(
+    reference=neuron_gradient_solution,
+    wrong=[_forgets_sigmoid_slope, _sum_not_mean, _forgets_the_two, _wrong_sign],
+)
+def check_neuron_gradient(neuron_gradient) -> None:
+    """neuron_gradient(w, b, x, y) -> (dL/dw, dL/db) for L = mean((σ(w·x + b) − y)²)."""
+    generator = torch.Generator().manual_seed(3)
+    for w, b, n in [(0.5, -0.2, 8), (-1.5, 0.7, 20), (2.0, 0.0, 5)]:
+        x = torch.randn(n, generator=generator, dtype=torch.float64)
+        y = (torch.rand(n, generator=generator, dtype=torch.float64) > 0.5).to(torch.float64)
+        result = neuron_gradient(w, b, x.clone(), y.clone())
+        expect(isinstance(result, tuple | list) and len(result) == 2, "return (dL_dw, dL_db).")
+        got = torch.stack([_tensor(r, "dL_dw and dL_db").reshape(()) for r in result])
+        wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+        bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+        _neuron_loss(wt, bt, x, y).backward()
+        want = torch.stack([wt.grad, bt.grad])
+        if torch.allclose(got, want, atol=1e-9):
+            continue
+        hint = "compare each step of the chain rule with autograd."
+        if torch.allclose(got, -want, atol=1e-9):
+            hint = "the sign is flipped: d/dp (p − y)² = 2(p − y), not 2(y − p)."
+        elif torch.allclose(got, want * n, atol=1e-9):
+            hint = f"it is {n} times too big: L is a mean, so divide by N = {n}."
+        elif torch.allclose(got, want / 2, atol=1e-9):
+            hint = "it is half the right size: the square brings down a factor 2."
+        else:
+            p = torch.sigmoid(w * x + b)
+            dz = 2 * (p - y) / n
+            if torch.allclose(got, torch.stack([(dz * x).sum(), dz.sum()]), atol=1e-9):
+                hint = "the slope of the sigmoid is missing: multiply by σ'(z) = σ(z)(1 − σ(z))."
+        expect(
+            False,
+            f"at w={w}, b={b} you give ({float(got[0]):.6f}, {float(got[1]):.6f}), autograd "
+            f"gives ({float(want[0]):.6f}, {float(want[1]):.6f}): {hint}",
+        )
+
+
+# --------------------------------------------------- 2. a gradient by finite differences
+
+
+def numerical_gradient_solution(f, w: torch.Tensor, h: float = 1e-5) -> torch.Tensor:
+    grad = torch.zeros_like(w)
+    for j in range(len(w)):
+        step = torch.zeros_like(w)
+        step[j] = h
+        grad[j] = (f(w + step) - f(w - step)) / (2 * h)  # central difference
+    return grad
+
+
+def _forward_difference(f, w, h=1e-4):
+    grad = torch.zeros_like(w)
+    for j in range(len(w)):
+        step = torch.zeros_like(w)
+        step[j] = h
+        grad[j] = (f(w + step) - f(w)) / h
+    return grad
+
+
+def _divides_by_h(f, w, h=1e-5):
+    return 2 * numerical_gradient_solution(f, w, h)
+
+
+def _moves_w_and_forgets(f, w, h=1e-5):
+    grad = torch.zeros_like(w)
+    for j in range(len(w)):
+        w[j] += h
+        up = f(w)
+        w[j] -= 2 * h
+        grad[j] = (up - f(w)) / (2 * h)  # w[j] is left h below where it was
+    return grad
+
+
+def _uses_autograd(f, w):
+    w = w.clone().requires_grad_(True)
+    f(w).backward()  # fails: f is a black box, with no graph for autograd to follow
+    return w.grad
+
+
+def _black_box(fn):
+    """fn on plain Python floats, wrapped so autograd cannot see inside it."""
+
+    def f(w):
+        return torch.tensor(fn([float(v) for v in w.detach()]), dtype=torch.float64)
+
+    return f
+
+
+# (formula on floats, the same formula in torch for the exact gradient, point, name)
+_TEST_FUNCTIONS = [
+    (
+        lambda v: sum(math.exp(3 * t) for t in v),
+        lambda w: torch.exp(3 * w).sum(),
+        [1.0, -0.5, 0.2],
+        "sum(exp(3·w))",
+    ),
+    (
+        lambda v: v[0] ** 2 * v[1] + math.sin(v[1]),
+        lambda w: w[0] ** 2 * w[1] + torch.sin(w[1]),
+        [1.5, -2.0],
+        "w0²·w1 + sin(w1)",
+    ),
+    (
+        lambda v: (1 - v[0]) ** 2 + 100 * (v[1] - v[0] ** 2) ** 2,
+        lambda w: (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2,
+        [-1.2, 1.0],
+        "Rosenbrock",
+    ),
+]
+
+
+def _exact_gradient(torch_fn, point):
+    w = torch.tensor(point, dtype=torch.float64, requires_grad=True)
+    torch_fn(w).backward()
+    return w.grad
+
+
+@exercise(
+    reference=numerical_gradient_solution,
+    wrong=[_forward_difference, _divides_by_h, _moves_w_and_forgets, _uses_autograd],
+)
+def check_numerical_gradient(numerical_gradient) -> None:
+    """numerical_gradient(f, w) -> the gradient of f at w (a 1-D float64 tensor), by finite
+    differences; f takes a tensor like w and returns a number."""
+    for fn, torch_fn, point, name in _TEST_FUNCTIONS:
+        f = _black_box(fn)
+        w = torch.tensor(point, dtype=torch.float64)
+        before = w.clone()
+        try:
+            got = _tensor(numerical_gradient(f, w), "the gradient")
+        except RuntimeError as err:
+            if "grad" not in str(err):
+                raise
+            raise Mismatch(
+                "f is a black box here, so autograd cannot see inside it "
+                f"({err}); use finite differences, which only evaluate f."
+            ) from err
+        expect(
+            torch.equal(w, before),
+            f"your function changed w itself (it is now {w.tolist()}): work on a copy, or "
+            "put every coordinate back after you move it.",
+        )
+        expect(got.shape == w.shape, f"the gradient needs the shape of w, {tuple(w.shape)}.")
+        want = _exact_gradient(torch_fn, point)
+        if torch.allclose(got, 2 * want, rtol=1e-4):
+            expect(
+                False,
+                f"for {name} your gradient is twice the true one: a central "
+                "difference spans 2h, so divide by 2h.",
+            )
+        expect(
+            torch.allclose(got, want, rtol=1e-6, atol=1e-6),
+            f"for {name} at w={point} you give {[round(float(g), 6) for g in got]}, the exact "
+            f"gradient is {[round(float(g), 6) for g in want]}. A forward difference "
+            "(f(w+h) − f(w))/h is off by about h·f''/2; the central difference "
+            "(f(w+h) − f(w−h))/(2h) with h near 1e-5 is far more accurate.",
+        )
+
+
+# ------------------------------------------------ 3. a step size that converges on a bowl
+
+BOWLS = [(1.0, 10.0), (1.0, 4.0), (3.0, 30.0), (2.0, 2.0), (0.5, 6.0)]
+BOWL_START, BOWL_STEPS, BOWL_DROP = (1.5, 1.5), 300, 1e-10
+
+
+def learning_rate_for_bowl_solution(a: float, b: float) -> float:
+    # GD on (a w1² + b w2²)/2 multiplies w1 by (1 − ηa) and w2 by (1 − ηb) each step: both
+    # factors must lie inside (−1, 1), so η < 2/max(a, b). η = 2/(a + b) makes them equal
+    # in size, (b − a)/(b + a), the fastest plain gradient descent can do on this bowl.
+    return 2 / (a + b)
+
+
+def _fixed_step(a, b):
+    return 0.1
+
+
+def _right_at_the_edge(a, b):
+    return 2 / max(a, b)
+
+
+def _tuned_to_the_flat_direction(a, b):
+    return 1 / min(a, b)
+
+
+def _timid(a, b):
+    return 1e-3
+
+
+@exercise(
+    reference=learning_rate_for_bowl_solution,
+    wrong=[_fixed_step, _right_at_the_edge, _tuned_to_the_flat_direction, _timid],
+)
+def check_learning_rate_for_bowl(learning_rate_for_bowl) -> None:
+    """learning_rate_for_bowl(a, b) -> a learning rate with which plain gradient descent on
+    L = (a·w1² + b·w2²)/2 brings the loss down by a factor 1e10 within 300 steps."""
+    for a, b in BOWLS:
+        lr = learning_rate_for_bowl(a, b)
+        expect(
+            isinstance(lr, int | float) and lr > 0,
+            f"return a positive number for a={a}, b={b}, not {lr!r}.",
+        )
+        bowl = quadratic(a, b)
+        path = descend(bowl, BOWL_START, BOWL_STEPS, lr=float(lr))
+        start, end = path.losses[0], path.losses[-1]
+        if not math.isfinite(end) or end > start:
+            expect(
+                False,
+                f"on the bowl a={a}, b={b} the loss grows with η={lr:g}: it diverges. Each "
+                f"step multiplies w2 by (1 − η·b) = {1 - lr * b:.3g}; keep η below 2/b = "
+                f"{2 / b:.3g} (and below 2/a).",
+            )
+        if abs(abs(1 - lr * max(a, b)) - 1) < 1e-9:
+            expect(
+                False,
+                f"with η={lr:g} on a={a}, b={b}, the steep coordinate flips sign every step and "
+                "never shrinks: (1 − η·max(a, b)) = −1. Stay strictly below 2/max(a, b).",
+            )
+        expect(
+            end <= BOWL_DROP * start,
+            f"on the bowl a={a}, b={b} with η={lr:g} the loss fell only from {start:.3g} to "
+            f"{end:.3g} in {BOWL_STEPS} steps. Each step shrinks w1 by |1 − η·a| = "
+            f"{abs(1 - lr * a):.3g} and w2 by |1 − η·b| = {abs(1 - lr * b):.3g}: both must be "
+            "well below 1.",
+        )
+
+
+# ------------------------------------------- 4. gradient descent that stops when converged
+
+
+def descend_until_converged_solution(grad, w0, lr: float, tol: float, max_steps: int = 10_000):
+    w = torch.as_tensor(w0, dtype=torch.float64).clone()
+    for step in range(max_steps):
+        g = grad(w)
+        if torch.linalg.vector_norm(g) < tol:  # converged: the slope is (almost) zero
+            return w, step
+        w = w - lr * g
+    return w, max_steps
+
+
+def _never_stops(grad, w0, lr, tol, max_steps=10_000):
+    return descend_until_converged_solution(grad, w0, lr, 0.0, max_steps)
+
+
+def _climbs(grad, w0, lr, tol, max_steps=10_000):
+    return descend_until_converged_solution(lambda w: -grad(w), w0, lr, tol, max_steps)
+
+
+def _stops_on_step_size(grad, w0, lr, tol, max_steps=10_000):
+    w = torch.as_tensor(w0, dtype=torch.float64).clone()
+    for step in range(max_steps):
+        update = lr * grad(w)
+        if torch.linalg.vector_norm(update) < tol:  # the step, not the gradient
+            return w, step
+        w = w - update
+    return w, max_steps
+
+
+def _bowl_gradient(a, b):
+    return lambda w: torch.stack([a * w[0], b * w[1]])
+
+
+@exercise(
+    reference=descend_until_converged_solution,
+    wrong=[_never_stops, _climbs, _stops_on_step_size],
+)
+def check_descend_until_converged(descend_until_converged) -> None:
+    """descend_until_converged(grad, w0, lr, tol, max_steps) -> (w, steps): gradient descent
+    from w0 that stops, before updating, once the gradient's norm is below tol."""
+    for (a, b), w0, lr, tol in [
+        ((1.0, 10.0), [1.5, 1.5], 0.1, 1e-6),
+        ((2.0, 3.0), [-1.0, 2.0], 0.05, 1e-4),
+    ]:
+        grad = _bowl_gradient(a, b)
+        result = descend_until_converged(
+            grad, torch.tensor(w0, dtype=torch.float64), lr, tol, max_steps=5_000
+        )
+        expect(isinstance(result, tuple | list) and len(result) == 2, "return (w, steps).")
+        w, steps = _tensor(result[0], "w"), result[1]
+        want_w, want_steps = descend_until_converged_solution(grad, w0, lr, tol, 5_000)
+        expect(isinstance(steps, int), f"steps is the number of updates, an int, not {steps!r}.")
+        start_norm = float(torch.linalg.vector_norm(grad(torch.tensor(w0, dtype=torch.float64))))
+        end_norm = float(torch.linalg.vector_norm(grad(w)))
+        expect(
+            math.isfinite(end_norm) and end_norm <= start_norm,
+            f"the gradient norm grew from {start_norm:.3g} to {end_norm:.3g}: you are climbing. "
+            "Step against the gradient: w ← w − η·∇L(w).",
+        )
+        expect(
+            end_norm < tol,
+            f"you stopped after {steps} updates with ‖∇L‖ = {end_norm:.3g}, not below "
+            f"tol = {tol:g}: test the norm of the gradient itself, not of the step η·∇L.",
+        )
+        expect(
+            steps == want_steps and torch.allclose(w, want_w, atol=1e-12),
+            f"you stopped after {steps} updates, but ‖∇L‖ first drops below tol = {tol:g} after "
+            f"{want_steps}: test the gradient norm before each update, and stop at the first w "
+            "that passes.",
+        )
