@@ -1,0 +1,276 @@
+"""Exercises of lesson 07: Adam's bias correction, AdamW's decoupled decay, Nesterov momentum,
+the memory of an optimizer's state. Each checker runs the learner's step next to torch.optim."""
+
+from __future__ import annotations
+
+import torch
+
+from course_utils.exercises import exercise, expect
+
+DTYPE = torch.float64
+
+
+def _gradients(steps: int, size: int = 5, seed: int = 0) -> list[torch.Tensor]:
+    """Gradients of varied sizes and signs, the same every time."""
+    generator = torch.Generator().manual_seed(seed)
+    scales = torch.logspace(-3, 1, size, dtype=DTYPE)
+    return [torch.randn(size, generator=generator, dtype=DTYPE) * scales for _ in range(steps)]
+
+
+def _start(size: int = 5) -> torch.Tensor:
+    return torch.linspace(-1.0, 1.0, size, dtype=DTYPE)
+
+
+def _as_tensor(x, what: str) -> torch.Tensor:
+    expect(isinstance(x, torch.Tensor), f"{what} should be a tensor, not {type(x).__name__}.")
+    return x.detach().to(DTYPE)
+
+
+def _torch_path(optimizer_class, grads, **settings) -> list[torch.Tensor]:
+    """Parameters after each step of a torch.optim optimizer fed the given gradients."""
+    param = _start(len(grads[0])).requires_grad_(True)
+    optimizer = optimizer_class([param], **settings)
+    path = []
+    for g in grads:
+        param.grad = g.clone()
+        optimizer.step()
+        path.append(param.detach().clone())
+    return path
+
+
+def _check_adam_like(step_fn, reference_class, settings_list, extra: dict | None = None) -> None:
+    """Run step_fn for 20 steps against torch's optimizer for each group of settings."""
+    grads = _gradients(20)
+    for settings in settings_list:
+        want = _torch_path(reference_class, grads, **settings, **(extra or {}))
+        param, m, v = _start(), torch.zeros(5, dtype=DTYPE), torch.zeros(5, dtype=DTYPE)
+        for t, g in enumerate(grads, start=1):
+            before = param.clone()
+            out = step_fn(param.clone(), g.clone(), m.clone(), v.clone(), t, **settings,
+                          **(extra or {}))
+            expect(
+                isinstance(out, tuple) and len(out) == 3,
+                "return a tuple (param, m, v) of the new values.",
+            )
+            param, m, v = (_as_tensor(x, n) for x, n in zip(out, ("param", "m", "v")))
+            if t == 1:
+                moved, moved_want = (param - before).abs(), (want[0] - before).abs()
+                expect(
+                    torch.allclose(param, want[0], atol=1e-9, rtol=0),
+                    f"after the first step (settings {settings}) your weights moved by "
+                    f"{[round(x, 6) for x in moved.tolist()]}, torch's by "
+                    f"{[round(x, 6) for x in moved_want.tolist()]}. At t = 1 the bias-corrected "
+                    "m_hat is g and v_hat is g², so the first step is lr·g/(|g| + eps), about lr "
+                    "for every weight: divide m by (1 - beta1**t) and v by (1 - beta2**t), "
+                    "with t starting at 1, and keep eps outside the square root.",
+                )
+            expect(
+                torch.allclose(param, want[t - 1], atol=1e-9, rtol=0),
+                f"step {t} (settings {settings}): your parameters differ from torch's by up to "
+                f"{(param - want[t - 1]).abs().max().item():.2e}. Check the moment updates: "
+                "m = beta1*m + (1-beta1)*g and v = beta2*v + (1-beta2)*g*g.",
+            )
+
+
+# ------------------------------------------------------------------ 1. Adam's bias correction
+
+
+def adam_step_solution(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    return param - lr * m_hat / (v_hat.sqrt() + eps), m, v
+
+
+def _adam_no_bias_correction(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    return param - lr * m / (v.sqrt() + eps), m, v
+
+
+def _adam_corrects_only_m(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    return param - lr * (m / (1 - beta1**t)) / (v.sqrt() + eps), m, v
+
+
+def _adam_eps_inside_sqrt(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return param - lr * m_hat / (v_hat + eps).sqrt(), m, v
+
+
+def _adam_off_by_one_step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    return adam_step_solution(param, grad, m, v, t + 1, lr, beta1, beta2, eps)
+
+
+ADAM_SETTINGS = [
+    dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8),
+    dict(lr=0.003, beta1=0.8, beta2=0.99, eps=1e-3),
+]
+
+
+class _AdamFromSettings(torch.optim.Adam):
+    def __init__(self, params, lr, beta1, beta2, eps, weight_decay=0.0):
+        super().__init__(params, lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay)
+
+
+class _AdamWFromSettings(torch.optim.AdamW):
+    def __init__(self, params, lr, beta1, beta2, eps, weight_decay=0.01):
+        super().__init__(params, lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay)
+
+
+@exercise(
+    reference=adam_step_solution,
+    wrong=[_adam_no_bias_correction, _adam_corrects_only_m, _adam_eps_inside_sqrt,
+           _adam_off_by_one_step],
+)
+def check_adam_step(adam_step) -> None:
+    """adam_step(param, grad, m, v, t, lr, beta1, beta2, eps) -> (param, m, v), t from 1."""
+    _check_adam_like(adam_step, _AdamFromSettings, ADAM_SETTINGS)
+
+
+# ------------------------------------------------------------- 2. AdamW's decoupled decay
+
+
+def adamw_step_solution(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+                        weight_decay=0.01):
+    param = param * (1 - lr * weight_decay)  # decay the weight itself, first
+    return adam_step_solution(param, grad, m, v, t, lr, beta1, beta2, eps)
+
+
+def _adamw_as_l2(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+                 weight_decay=0.01):
+    return adam_step_solution(param, grad + weight_decay * param, m, v, t, lr, beta1, beta2, eps)
+
+
+def _adamw_decay_without_lr(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+                            weight_decay=0.01):
+    return adam_step_solution(param * (1 - weight_decay), grad, m, v, t, lr, beta1, beta2, eps)
+
+
+def _adamw_no_decay(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+                    weight_decay=0.01):
+    return adam_step_solution(param, grad, m, v, t, lr, beta1, beta2, eps)
+
+
+@exercise(
+    reference=adamw_step_solution,
+    wrong=[_adamw_as_l2, _adamw_decay_without_lr, _adamw_no_decay],
+)
+def check_adamw_step(adamw_step) -> None:
+    """adamw_step(param, grad, m, v, t, lr, beta1, beta2, eps, weight_decay) -> (param, m, v)."""
+    param, zeros = _start(), torch.zeros(5, dtype=DTYPE)
+    # A first probe on its own: a zero gradient leaves only the decay.
+    out = adamw_step(param.clone(), torch.zeros(5, dtype=DTYPE), zeros.clone(), zeros.clone(), 1,
+                     lr=0.1, weight_decay=0.5)
+    expect(isinstance(out, tuple) and len(out) == 3, "return a tuple (param, m, v).")
+    got = _as_tensor(out[0], "param")
+    want = param * (1 - 0.1 * 0.5)
+    expect(
+        torch.allclose(got, want, atol=1e-9, rtol=0),
+        "with a zero gradient, one AdamW step (lr=0.1, weight_decay=0.5) should multiply each "
+        f"weight by 1 - lr*weight_decay = 0.95; yours gave {got.tolist()} from {param.tolist()}. "
+        "Decoupled decay shrinks the weight directly, by lr*weight_decay, and does not go "
+        "through the gradient (that would be L2, which Adam divides by sqrt(v_hat)).",
+    )
+    settings = [dict(s, weight_decay=wd) for s, wd in zip(ADAM_SETTINGS, (0.01, 0.3))]
+    _check_adam_like(adamw_step, _AdamWFromSettings, settings)
+
+
+# -------------------------------------------------------------------- 3. Nesterov momentum
+
+
+def nesterov_step_solution(param, grad, buffer, lr=0.01, momentum=0.9):
+    buffer = momentum * buffer + grad
+    return param - lr * (grad + momentum * buffer), buffer
+
+
+def _plain_momentum(param, grad, buffer, lr=0.01, momentum=0.9):
+    buffer = momentum * buffer + grad
+    return param - lr * buffer, buffer
+
+
+def _nesterov_old_buffer(param, grad, buffer, lr=0.01, momentum=0.9):
+    new_buffer = momentum * buffer + grad
+    return param - lr * (grad + momentum * buffer), new_buffer
+
+
+def _momentum_dampened(param, grad, buffer, lr=0.01, momentum=0.9):
+    buffer = momentum * buffer + (1 - momentum) * grad
+    return param - lr * (grad + momentum * buffer), buffer
+
+
+@exercise(
+    reference=nesterov_step_solution,
+    wrong=[_plain_momentum, _nesterov_old_buffer, _momentum_dampened],
+)
+def check_nesterov_step(nesterov_step) -> None:
+    """nesterov_step(param, grad, buffer, lr, momentum) -> (param, buffer)."""
+    grads = _gradients(15, seed=1)
+    for lr, momentum in ((0.01, 0.9), (0.1, 0.5)):
+        want = _torch_path(torch.optim.SGD, grads, lr=lr, momentum=momentum, nesterov=True)
+        param, buffer = _start(), torch.zeros(5, dtype=DTYPE)
+        for t, g in enumerate(grads, start=1):
+            out = nesterov_step(param.clone(), g.clone(), buffer.clone(), lr=lr, momentum=momentum)
+            expect(isinstance(out, tuple) and len(out) == 2, "return a tuple (param, buffer).")
+            param, buffer = _as_tensor(out[0], "param"), _as_tensor(out[1], "buffer")
+            expect(
+                torch.allclose(param, want[t - 1], atol=1e-9, rtol=0),
+                f"step {t} (lr={lr}, momentum={momentum}): your parameters differ from torch's "
+                f"SGD(nesterov=True) by up to {(param - want[t - 1]).abs().max().item():.2e}. "
+                "First update the velocity, b = momentum*b + g (no (1 - momentum) factor), then "
+                "step along g + momentum*b using the new b.",
+            )
+
+
+# ------------------------------------------------------------------ 4. the state's memory
+
+
+def optimizer_state_bytes_solution(n_params, optimizer, bytes_per_value=4):
+    values_per_param = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}[optimizer]
+    return n_params * values_per_param * bytes_per_value
+
+
+def _adam_one_buffer(n_params, optimizer, bytes_per_value=4):
+    return n_params * {"sgd": 0, "momentum": 1, "adam": 1, "adamw": 1}[optimizer] * bytes_per_value
+
+
+def _adamw_extra_buffer(n_params, optimizer, bytes_per_value=4):
+    return n_params * {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 3}[optimizer] * bytes_per_value
+
+
+def _counts_weights_too(n_params, optimizer, bytes_per_value=4):
+    values = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}[optimizer] + 1
+    return n_params * values * bytes_per_value
+
+
+def _ignores_bytes_per_value(n_params, optimizer, bytes_per_value=4):
+    return n_params * {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}[optimizer] * 4
+
+
+@exercise(
+    reference=optimizer_state_bytes_solution,
+    wrong=[_adam_one_buffer, _adamw_extra_buffer, _counts_weights_too, _ignores_bytes_per_value],
+)
+def check_optimizer_state_bytes(optimizer_state_bytes) -> None:
+    """optimizer_state_bytes(n_params, optimizer, bytes_per_value) -> bytes of state."""
+    hints = {
+        "sgd": "plain SGD keeps no state at all.",
+        "momentum": "momentum keeps one velocity per parameter.",
+        "adam": "Adam keeps two numbers per parameter, m and v.",
+        "adamw": "AdamW keeps the same m and v as Adam: the decay needs no memory.",
+    }
+    for n_params in (1000, 124_439_808):
+        for bytes_per_value in (4, 2):
+            for name, hint in hints.items():
+                got = optimizer_state_bytes(n_params, name, bytes_per_value=bytes_per_value)
+                want = optimizer_state_bytes_solution(n_params, name, bytes_per_value)
+                expect(
+                    got == want,
+                    f"for {n_params:,} parameters, {name!r}, {bytes_per_value} bytes per value, "
+                    f"the state is {want:,} bytes, not {got}: {hint} Count only the optimizer's "
+                    "state, not the weights or gradients.",
+                )

@@ -1,0 +1,254 @@
+"""Exercises of lesson 08: a stable cross-entropy, binary cross-entropy with logits, the causal-LM
+loss with its shift and -100 masking, label smoothing. Each checker compares with PyTorch."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from course_utils.exercises import exercise, expect
+
+
+def _classification_cases() -> list[tuple[str, torch.Tensor, torch.Tensor]]:
+    """(description, logits, targets): ordinary, sure-and-right, sure-and-wrong, huge logits."""
+    generator = torch.Generator().manual_seed(0)
+    return [
+        ("random logits", torch.randn(16, 5, generator=generator),
+         torch.randint(0, 5, (16,), generator=generator)),
+        ("logits of ±100", torch.tensor([[100.0, -100.0, 0.0], [-100.0, 100.0, 0.0]]),
+         torch.tensor([0, 0])),
+        ("logits of ±1000", torch.tensor([[1000.0, -1000.0, 3.0], [5.0, 1000.0, -1000.0]]),
+         torch.tensor([2, 1])),
+    ]
+
+
+def _scalar(x, what: str) -> torch.Tensor:
+    expect(isinstance(x, torch.Tensor), f"return a tensor, not {type(x).__name__}.")
+    expect(x.numel() == 1, f"{what} should be one number (the mean), not shape {tuple(x.shape)}.")
+    return x.detach().reshape(())
+
+
+# ------------------------------------------------------------ 1. stable cross-entropy
+
+
+def stable_cross_entropy_solution(logits, targets):
+    m = logits.max(dim=-1, keepdim=True).values
+    log_sum_exp = m.squeeze(-1) + (logits - m).exp().sum(dim=-1).log()
+    return (log_sum_exp - logits[torch.arange(len(targets)), targets]).mean()
+
+
+def _naive_softmax_log(logits, targets):
+    probs = logits.exp() / logits.exp().sum(dim=-1, keepdim=True)
+    return -probs[torch.arange(len(targets)), targets].log().mean()
+
+
+def _sum_not_mean(logits, targets):
+    return stable_cross_entropy_solution(logits, targets) * len(targets)
+
+
+def _max_without_adding_back(logits, targets):
+    m = logits.max(dim=-1, keepdim=True).values
+    shifted = logits - m
+    return (shifted.exp().sum(dim=-1).log() - logits[torch.arange(len(targets)), targets]).mean()
+
+
+def _softmax_over_rows(logits, targets):
+    return stable_cross_entropy_solution(logits.T, torch.zeros(logits.shape[1], dtype=torch.long))
+
+
+@exercise(
+    reference=stable_cross_entropy_solution,
+    wrong=[_naive_softmax_log, _sum_not_mean, _max_without_adding_back, _softmax_over_rows],
+)
+def check_stable_cross_entropy(stable_cross_entropy) -> None:
+    """stable_cross_entropy(logits (N, K), targets (N,)) -> mean cross-entropy, finite always."""
+    for what, logits, targets in _classification_cases():
+        got = _scalar(stable_cross_entropy(logits.clone(), targets.clone()), "the loss")
+        want = F.cross_entropy(logits, targets)
+        expect(
+            bool(torch.isfinite(got)),
+            f"with {what} your loss is {got.item()}: exp() of a large logit overflows. Subtract "
+            "each row's largest logit before exp(), then add it back after the log.",
+        )
+        if torch.isclose(got, want * len(targets), atol=1e-4, rtol=1e-5) and len(targets) > 1:
+            expect(False, f"with {what} you return the sum over rows; return the mean.")
+        expect(
+            torch.isclose(got, want, atol=1e-4, rtol=1e-5),
+            f"with {what} the mean cross-entropy is {want.item():.4f}, yours is {got.item():.4f}. "
+            "Per row it is log(sum_j exp(z_j)) - z_target, with the softmax over the classes "
+            "(the last dimension).",
+        )
+
+
+# ------------------------------------------------------- 2. binary cross-entropy with logits
+
+
+def binary_cross_entropy_with_logits_solution(z, y):
+    return z.clamp(min=0) - y * z + torch.log1p(torch.exp(-z.abs()))
+
+
+def _bce_from_sigmoid(z, y):
+    p = torch.sigmoid(z)
+    return -(y * p.log() + (1 - y) * (1 - p).log())
+
+
+def _bce_clamped_like_torch(z, y):
+    return F.binary_cross_entropy(torch.sigmoid(z), y, reduction="none")
+
+
+def _bce_wrong_sign(z, y):
+    return z.clamp(min=0) + y * z + torch.log1p(torch.exp(-z.abs()))
+
+
+def _bce_mean(z, y):
+    return binary_cross_entropy_with_logits_solution(z, y).mean()
+
+
+@exercise(
+    reference=binary_cross_entropy_with_logits_solution,
+    wrong=[_bce_from_sigmoid, _bce_clamped_like_torch, _bce_wrong_sign, _bce_mean],
+)
+def check_binary_cross_entropy_with_logits(binary_cross_entropy_with_logits) -> None:
+    """binary_cross_entropy_with_logits(z, y) -> loss per element, finite for any z."""
+    generator = torch.Generator().manual_seed(0)
+    cases = [
+        ("random logits", 3 * torch.randn(20, generator=generator),
+         torch.randint(0, 2, (20,), generator=generator).float()),
+        ("logits of ±30 and ±100", torch.tensor([-100.0, -30.0, 30.0, 100.0, 100.0, -100.0]),
+         torch.tensor([1.0, 1.0, 0.0, 0.0, 1.0, 0.0])),
+    ]
+    for what, z, y in cases:
+        got = binary_cross_entropy_with_logits(z.clone(), y.clone())
+        want = F.binary_cross_entropy_with_logits(z, y, reduction="none")
+        expect(isinstance(got, torch.Tensor), f"return a tensor, not {type(got).__name__}.")
+        expect(
+            got.shape == want.shape,
+            f"return one loss per element, shape {tuple(want.shape)}, not {tuple(got.shape)} "
+            "(no mean).",
+        )
+        expect(
+            bool(torch.isfinite(got).all()),
+            f"with {what} some of your losses are infinite: sigmoid(z) rounds to exactly 0 or 1, "
+            "and log(0) = -inf. Write the loss in z: max(z, 0) - y*z + log(1 + exp(-|z|)).",
+        )
+        worst = (got - want).abs().argmax()
+        expect(
+            torch.allclose(got, want, atol=1e-4, rtol=1e-5),
+            f"with {what}: for z = {z[worst].item():g}, y = {y[worst].item():g} the loss is "
+            f"{want[worst].item():.4f}, yours is {got[worst].item():.4f}. (Clamping "
+            "probabilities gives 100 where the loss is 30; check the sign of the y*z term.)",
+        )
+
+
+# ----------------------------------------------------------------- 3. the causal-LM loss
+
+
+def causal_lm_loss_solution(logits, labels):
+    shift_logits = logits[:, :-1].flatten(0, 1)  # position t predicts token t + 1
+    shift_labels = labels[:, 1:].flatten()
+    return F.cross_entropy(shift_logits, shift_labels, ignore_index=-100)
+
+
+def _no_shift(logits, labels):
+    return F.cross_entropy(logits.flatten(0, 1), labels.flatten(), ignore_index=-100)
+
+
+def _shift_the_wrong_way(logits, labels):
+    return F.cross_entropy(logits[:, 1:].flatten(0, 1), labels[:, :-1].flatten(), ignore_index=-100)
+
+
+def _mean_over_all_positions(logits, labels):
+    shift_labels = labels[:, 1:].flatten()
+    losses = F.cross_entropy(logits[:, :-1].flatten(0, 1), shift_labels, ignore_index=-100,
+                             reduction="none")
+    return losses.mean()  # the ignored positions' zeros count in the mean
+
+
+def _mean_of_row_means(logits, labels):
+    losses = F.cross_entropy(logits[:, :-1].transpose(1, 2), labels[:, 1:], ignore_index=-100,
+                             reduction="none")
+    scored = (labels[:, 1:] != -100).sum(dim=1)
+    return (losses.sum(dim=1) / scored).mean()
+
+
+@exercise(
+    reference=causal_lm_loss_solution,
+    wrong=[_no_shift, _shift_the_wrong_way, _mean_over_all_positions, _mean_of_row_means],
+)
+def check_causal_lm_loss(causal_lm_loss) -> None:
+    """causal_lm_loss(logits (B, T, V), labels (B, T)) -> the model's loss."""
+    generator = torch.Generator().manual_seed(0)
+    B, T, V = 3, 7, 11
+    logits = 2 * torch.randn(B, T, V, generator=generator)
+    input_ids = torch.randint(0, V, (B, T), generator=generator)
+    lesson01 = torch.full((B, T), -100)  # one scored label per row, rows of different lengths
+    for row, last in enumerate((6, 4, 5)):
+        lesson01[row, last] = input_ids[row, last]
+    all_tokens = input_ids.clone()
+    all_tokens[1, 5:] = -100  # padding
+    all_tokens[2, 3:] = -100
+    for what, labels in (("lesson 01's labels (one label per row)", lesson01),
+                         ("every real token scored, rows of different lengths", all_tokens)):
+        got = _scalar(causal_lm_loss(logits.clone(), labels.clone()), "the loss")
+        want = causal_lm_loss_solution(logits, labels)
+        unshifted = _no_shift(logits, labels)
+        expect(
+            not torch.isclose(got, unshifted, atol=1e-5),
+            f"with {what}: you compare each label with the logits at its own position. The "
+            "logits at position t predict token t + 1: compare logits[:, :-1] with labels[:, 1:].",
+        )
+        expect(
+            torch.isclose(got, want, atol=1e-5, rtol=1e-5),
+            f"with {what} the model's loss is {want.item():.4f}, yours is {got.item():.4f}. "
+            "Shift (logits[:, :-1] against labels[:, 1:]), skip -100 with ignore_index, and "
+            "average over the scored tokens of the whole batch, not over rows or all positions.",
+        )
+
+
+# ------------------------------------------------------------------ 4. label smoothing
+
+
+def label_smoothed_cross_entropy_solution(logits, targets, epsilon):
+    log_p = F.log_softmax(logits, dim=-1)
+    true_class = -log_p[torch.arange(len(targets)), targets]
+    uniform = -log_p.mean(dim=-1)
+    return ((1 - epsilon) * true_class + epsilon * uniform).mean()
+
+
+def _smoothing_over_other_classes(logits, targets, epsilon):
+    log_p = F.log_softmax(logits, dim=-1)
+    k = logits.shape[-1]
+    q = torch.full_like(log_p, epsilon / (k - 1))
+    q[torch.arange(len(targets)), targets] = 1 - epsilon
+    return -(q * log_p).sum(dim=-1).mean()
+
+
+def _smoothing_without_one_minus_epsilon(logits, targets, epsilon):
+    log_p = F.log_softmax(logits, dim=-1)
+    return (-log_p[torch.arange(len(targets)), targets] - epsilon * log_p.mean(dim=-1)).mean()
+
+
+def _smoothing_ignored(logits, targets, epsilon):
+    return F.cross_entropy(logits, targets)
+
+
+@exercise(
+    reference=label_smoothed_cross_entropy_solution,
+    wrong=[_smoothing_over_other_classes, _smoothing_without_one_minus_epsilon,
+           _smoothing_ignored],
+)
+def check_label_smoothed_cross_entropy(label_smoothed_cross_entropy) -> None:
+    """label_smoothed_cross_entropy(logits, targets, epsilon) -> mean smoothed cross-entropy."""
+    for what, logits, targets in _classification_cases():
+        for epsilon in (0.1, 0.4):
+            got = _scalar(label_smoothed_cross_entropy(logits.clone(), targets.clone(), epsilon),
+                          "the loss")
+            want = F.cross_entropy(logits, targets, label_smoothing=epsilon)
+            expect(bool(torch.isfinite(got)),
+                   f"with {what} your loss is {got.item()}: use a stable log-softmax.")
+            expect(
+                torch.isclose(got, want, atol=1e-3, rtol=1e-5),
+                f"with {what} and epsilon = {epsilon} the loss is {want.item():.4f}, yours is "
+                f"{got.item():.4f}. The target is 1 - epsilon on the true class plus epsilon/K "
+                "on every class (the true one included): (1 - eps) * CE + eps * mean_k(-log p_k).",
+            )
