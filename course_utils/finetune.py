@@ -152,9 +152,11 @@ class Recipe:
     eval_every: int | None = None  # the Trainer's own evaluation (eval_loss) every N steps
     save_every: int | None = None  # a full checkpoint every N steps
     optim: str = "adamw_torch_fused"
+    optim_args: str | None = None  # e.g. "momentum=0.9" for optim="sgd"
     lr_scheduler: str = "linear"
     warmup: float = 0.0  # below 1: a fraction of all steps
     weight_decay: float = 0.0
+    log_every: int = 10  # training-loss (and learning-rate) log interval without eval_every
 
     def __post_init__(self):
         if self.learning_rate <= 0 or self.batch_size < 1 or self.epochs <= 0:
@@ -186,12 +188,13 @@ class Recipe:
             warmup_steps=self.warmup,
             weight_decay=self.weight_decay,
             optim=self.optim,
+            optim_args=self.optim_args,
             activation_checkpointing=self.gradient_checkpointing,  # the 5.x name
             eval_strategy="steps" if self.eval_every else "no",
             eval_steps=self.eval_every,
             save_strategy="steps" if self.save_every else "no",
             save_steps=self.save_every or 500,
-            logging_steps=self.eval_every or 50,
+            logging_steps=self.eval_every or self.log_every,
             report_to="none",
             seed=seed,
             disable_tqdm=True,
@@ -372,3 +375,43 @@ def run_recipe(
         curve=curve,
         log_history=list(trainer.state.log_history),
     )
+
+
+def run_sweep(
+    recipes: list[Recipe],
+    model_factory: Callable[[], torch.nn.Module],
+    data: SentimentData,
+    output_dir: str | os.PathLike,
+    target_accuracy: float | None = None,
+    probe_every: int | None = None,
+    seed: int = 42,
+) -> list[RunResult]:
+    """Run several recipes one after another on the same data, each on a fresh model."""
+    if not recipes:
+        raise ValueError("give at least one recipe.")
+    names = [r.name for r in recipes]
+    if len(set(names)) != len(names):
+        raise ValueError(f"recipe names must differ, got {names}.")
+    return [
+        run_recipe(
+            r, model_factory, data, Path(output_dir) / f"run{i}", target_accuracy, probe_every, seed
+        )
+        for i, r in enumerate(recipes)
+    ]
+
+
+def results_table(results: list[RunResult], baseline: str | None = None):
+    """A pandas table of runs; with a baseline name, also each run's speed-up over it."""
+    import pandas as pd
+
+    table = pd.DataFrame([r.row() for r in results]).set_index("recipe")
+    if baseline is not None:
+        if baseline not in table.index:
+            raise ValueError(f"no run named {baseline!r}; runs: {list(table.index)}.")
+        base = table.loc[baseline]
+        table["throughput x"] = (table["samples/s"] / base["samples/s"]).round(2)
+        if base["time to target s"] is not None and not pd.isna(base["time to target s"]):
+            table["time to target x"] = (
+                base["time to target s"] / table["time to target s"]
+            ).round(2)
+    return table

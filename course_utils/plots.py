@@ -98,3 +98,22 @@ def plot_loss_per_step(paths: dict, ax=None, log_y: bool = True, title: str = "L
     if paths:
         ax.legend(fontsize=8)
     return ax
+
+
+def plot_accuracy_over_time(results, target: float | None = None, ax=None, title=None):
+    """Validation accuracy against training seconds for each run (objects with .recipe, .curve)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    for result in results:
+        if not result.curve:
+            raise ValueError(f"run {result.recipe!r} has no accuracy curve: pass probe_every.")
+        seconds, _, accuracy = zip(*result.curve)
+        ax.plot(seconds, accuracy, "-o", markersize=3, label=result.recipe)
+    if target is not None:
+        ax.axhline(target, color="gray", linestyle=":", label=f"target {target:.0%}")
+    ax.set_xlabel("training time (s)")
+    ax.set_ylabel("validation accuracy")
+    ax.set_title(title or "Validation accuracy during training")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax

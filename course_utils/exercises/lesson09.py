@@ -1,0 +1,113 @@
+"""Exercises of lesson 09: scale a learning rate with the batch, count and merge LoRA weights."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from course_utils.exercises import exercise, expect
+
+# ---------------------------------------------------------- 1. scale the learning rate
+
+
+def scaled_lr_solution(lr: float, batch: int, new_batch: int, rule: str = "sqrt") -> float:
+    ratio = new_batch / batch
+    return lr * (math.sqrt(ratio) if rule == "sqrt" else ratio)
+
+
+def _inverted_ratio(lr, batch, new_batch, rule="sqrt"):
+    ratio = batch / new_batch
+    return lr * (math.sqrt(ratio) if rule == "sqrt" else ratio)
+
+
+def _always_linear(lr, batch, new_batch, rule="sqrt"):
+    return lr * new_batch / batch
+
+
+@exercise(reference=scaled_lr_solution, wrong=[_inverted_ratio, _always_linear])
+def check_scaled_lr(scaled_lr) -> None:
+    """scaled_lr(lr, batch, new_batch, rule) -> the learning rate for new_batch."""
+    for lr, batch, new_batch, rule in [
+        (1e-4, 64, 256, "sqrt"),
+        (1e-4, 64, 256, "linear"),
+        (3e-3, 32, 8, "sqrt"),
+        (2e-5, 8, 64, "linear"),
+    ]:
+        got = scaled_lr(lr, batch, new_batch, rule)
+        want = scaled_lr_solution(lr, batch, new_batch, rule)
+        expect(isinstance(got, float | int), f"return a number, not {type(got).__name__}.")
+        if new_batch > batch:
+            expect(got > lr, f"a bigger batch ({batch} -> {new_batch}) gets a bigger rate.")
+        expect(
+            math.isclose(got, want, rel_tol=1e-9),
+            f"scaled_lr({lr}, {batch}, {new_batch}, {rule!r}) should be {want:.3g}, "
+            f"not {got:.3g}: the {rule} rule multiplies by "
+            f"{'the square root of ' if rule == 'sqrt' else ''}new_batch / batch.",
+        )
+
+
+# -------------------------------------------------------------- 2. count LoRA's weights
+
+
+def lora_params_solution(d_in: int, d_out: int, rank: int) -> int:
+    return rank * (d_in + d_out)
+
+
+def _full_matrix(d_in, d_out, rank):
+    return d_in * d_out
+
+
+def _only_one_factor(d_in, d_out, rank):
+    return d_in * rank
+
+
+@exercise(reference=lora_params_solution, wrong=[_full_matrix, _only_one_factor])
+def check_lora_params(lora_params) -> None:
+    """lora_params(d_in, d_out, rank) -> the number of trainable numbers in A and B."""
+    for d_in, d_out, rank in [(768, 2304, 8), (64, 192, 4), (768, 3072, 16)]:
+        got = lora_params(d_in, d_out, rank)
+        want = lora_params_solution(d_in, d_out, rank)
+        expect(got != d_in * d_out, "that is the full weight matrix; LoRA trains A and B only.")
+        expect(
+            got == want,
+            f"for {d_in} x {d_out} at rank {rank}: A is {d_in} x {rank} and B "
+            f"is {rank} x {d_out}, {want} numbers in all, not {got}.",
+        )
+
+
+# ------------------------------------------------------------------ 3. merge the update
+
+
+def merge_weight_solution(W, A, B, alpha: float, rank: int):
+    return W + (alpha / rank) * A @ B
+
+
+def _forgot_scale(W, A, B, alpha, rank):
+    return W + A @ B
+
+
+def _replaced_weight(W, A, B, alpha, rank):
+    return (alpha / rank) * A @ B
+
+
+@exercise(reference=merge_weight_solution, wrong=[_forgot_scale, _replaced_weight])
+def check_merge_weight(merge_weight) -> None:
+    """merge_weight(W, A, B, alpha, rank) -> W + (alpha / rank) * A @ B."""
+    gen = torch.Generator().manual_seed(0)
+    W, A, B = (
+        torch.randn(6, 5, generator=gen),
+        torch.randn(6, 2, generator=gen),
+        torch.randn(2, 5, generator=gen),
+    )
+    got = merge_weight(W.clone(), A.clone(), B.clone(), 4.0, 2)
+    want = merge_weight_solution(W, A, B, 4.0, 2)
+    expect(
+        torch.is_tensor(got) and got.shape == W.shape,
+        f"return a tensor shaped like W {tuple(W.shape)}.",
+    )
+    expect(
+        not torch.allclose(got, W + A @ B) or torch.allclose(want, W + A @ B),
+        "scale the update by alpha / rank before adding it.",
+    )
+    expect(torch.allclose(got, want, atol=1e-6), "the merged weight is W plus the scaled A @ B.")
