@@ -1,0 +1,205 @@
+"""Exercises of lesson 04: draw an epoch's batches, a batch's gradient, the noise formula, and
+the batch size past which extra rows stop paying. Each checker says in plain words what is
+wrong."""
+
+from __future__ import annotations
+
+import torch
+
+from course_utils.exercises import exercise, expect
+
+# ------------------------------------------------------------- 1. one epoch's batches
+
+
+def epoch_batches_solution(n: int, batch_size: int, seed: int) -> list[torch.Tensor]:
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    return [order[i : i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]
+
+
+def _with_replacement(n, batch_size, seed):
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randint(0, n, (batch_size,), generator=g) for _ in range(n // batch_size)]
+
+
+def _not_shuffled(n, batch_size, seed):
+    order = torch.arange(n)
+    return [order[i : i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]
+
+
+def _keeps_last_small_batch(n, batch_size, seed):
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    return list(order.split(batch_size))
+
+
+def _same_order_every_seed(n, batch_size, seed):
+    return epoch_batches_solution(n, batch_size, 0)
+
+
+@exercise(
+    reference=epoch_batches_solution,
+    wrong=[_with_replacement, _not_shuffled, _keeps_last_small_batch, _same_order_every_seed],
+)
+def check_epoch_batches(epoch_batches) -> None:
+    """epoch_batches(n, batch_size, seed) -> list of index tensors: a shuffled epoch."""
+    for n, batch_size in ((10, 3), (64, 8), (100, 100), (7, 1)):
+        got = epoch_batches(n, batch_size, 0)
+        expect(isinstance(got, (list, tuple)), "return a list of index tensors, one per batch.")
+        got = [torch.as_tensor(b).flatten() for b in got]
+        expect(
+            len(got) == n // batch_size,
+            f"{n} rows in batches of {batch_size} make {n // batch_size} full batches, "
+            f"not {len(got)}: drop a smaller last batch.",
+        )
+        expect(
+            all(len(b) == batch_size for b in got),
+            f"every batch must hold exactly batch_size={batch_size} rows.",
+        )
+        rows = torch.cat(got).tolist() if got else []
+        expect(all(0 <= r < n for r in rows), f"indices must lie in 0 .. {n - 1}.")
+        expect(
+            len(set(rows)) == len(rows),
+            "a row appears twice in one epoch: draw without replacement (shuffle, then cut), "
+            "not with torch.randint.",
+        )
+    first = torch.cat(epoch_batches(64, 8, 0)).tolist()
+    expect(first != list(range(64)), "the rows come in their original order: shuffle them.")
+    other = torch.cat(epoch_batches(64, 8, 1)).tolist()
+    expect(other != first, "seeds 0 and 1 gave the same order: use the seed for the shuffle.")
+    again = torch.cat(epoch_batches(64, 8, 0)).tolist()
+    expect(again == first, "the same seed must give the same batches (seed a torch.Generator).")
+
+
+# ------------------------------------------------------------- 2. a batch's gradient
+
+
+def minibatch_gradient_solution(G: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    return G[index].mean(dim=0)
+
+
+def _sum_not_mean(G, index):
+    return G[index].sum(dim=0)
+
+
+def _mean_of_all_rows(G, index):
+    return G.mean(dim=0)
+
+
+def _mean_over_parameters(G, index):
+    return G[index].mean(dim=1)
+
+
+@exercise(
+    reference=minibatch_gradient_solution,
+    wrong=[_sum_not_mean, _mean_of_all_rows, _mean_over_parameters],
+)
+def check_minibatch_gradient(minibatch_gradient) -> None:
+    """minibatch_gradient(G, index) -> the mean of the batch's rows of G, shape (P,)."""
+    g = torch.Generator().manual_seed(0)
+    G = torch.randn(50, 4, generator=g, dtype=torch.float64)
+    for index in (torch.tensor([3, 7, 11]), torch.arange(50), torch.tensor([5])):
+        got = torch.as_tensor(minibatch_gradient(G, index))
+        want = minibatch_gradient_solution(G, index)
+        expect(
+            tuple(got.shape) == (4,),
+            f"the gradient has one entry per parameter: shape (4,), not {tuple(got.shape)}. "
+            "Average over the batch's rows (dim=0).",
+        )
+        if len(index) > 1 and torch.allclose(got, G[index].sum(0)):
+            expect(False, "that is the sum of the rows: the loss is a mean, so is its gradient.")
+        expect(
+            torch.allclose(got, want),
+            "average only the batch's rows, G[index], not every row of G.",
+        )
+
+
+# ------------------------------------------------------------- 3. the noise formula
+
+
+def expected_noise_solution(sigma2: float, batch_size: int, n: int) -> float:
+    return sigma2 / batch_size * (n - batch_size) / (n - 1)
+
+
+def _without_correction(sigma2, batch_size, n):
+    return sigma2 / batch_size
+
+
+def _square_root(sigma2, batch_size, n):
+    return sigma2 / batch_size**0.5 * (n - batch_size) / (n - 1)
+
+
+def _grows_with_batch(sigma2, batch_size, n):
+    return sigma2 * batch_size * (n - batch_size) / (n - 1)
+
+
+@exercise(
+    reference=expected_noise_solution,
+    wrong=[_without_correction, _square_root, _grows_with_batch],
+)
+def check_expected_noise(expected_noise) -> None:
+    """expected_noise(sigma2, batch_size, n) -> E||g_B - grad L||^2, drawing without repeats."""
+    for sigma2, batch_size, n in ((2.0, 1, 100), (2.0, 10, 100), (0.5, 64, 1024), (3.0, 4, 1000)):
+        got = float(expected_noise(sigma2, batch_size, n))
+        want = expected_noise_solution(sigma2, batch_size, n)
+        expect(
+            abs(got - want) <= 1e-9 * max(1.0, want),
+            f"for sigma2={sigma2}, B={batch_size}, N={n} the noise is {want:.6g}, not {got:.6g}. "
+            "Averaging B draws divides the variance by B (not by sqrt(B)), and drawing without "
+            "repeats multiplies it by (N - B) / (N - 1).",
+        )
+    whole = float(expected_noise(2.0, 100, 100))
+    expect(abs(whole) < 1e-12, f"a batch of all N rows is the full gradient: noise 0, not {whole}.")
+
+
+# ------------------------------------------------------------- 4. the critical batch size
+
+
+def critical_batch_solution(steps: dict[int, int]) -> int | None:
+    sizes = sorted(steps)
+    base = steps[sizes[0]] * sizes[0]
+    for size in sizes[1:]:
+        if steps[size] * size > 2 * base:
+            return size
+    return None
+
+
+def _compares_steps(steps):
+    sizes = sorted(steps)
+    for size in sizes[1:]:
+        if steps[size] > 2 * steps[sizes[0]]:
+            return size
+    return None
+
+
+def _last_before(steps):
+    sizes = sorted(steps)
+    base = steps[sizes[0]] * sizes[0]
+    previous = None
+    for size in sizes:
+        if steps[size] * size > 2 * base:
+            return previous
+        previous = size
+    return None
+
+
+def _largest_always(steps):
+    return max(steps)
+
+
+@exercise(reference=critical_batch_solution, wrong=[_compares_steps, _last_before, _largest_always])
+def check_critical_batch(critical_batch) -> None:
+    """critical_batch({batch size: steps}) -> first batch size whose examples exceed twice those
+    of the smallest batch size, or None."""
+    cases = [
+        {8: 1000, 64: 130, 512: 40, 4096: 30},  # turns at 512
+        {4: 1200, 16: 300, 64: 80, 256: 60, 1024: 55},  # turns at 256
+        {8: 500, 16: 250, 32: 125},  # perfect scaling: never
+    ]
+    for steps in cases:
+        got = critical_batch(dict(steps))
+        want = critical_batch_solution(steps)
+        expect(
+            got == want,
+            f"for steps {steps} the answer is {want}, not {got}: compare examples "
+            "(steps x batch size) with twice the smallest batch's examples, and return the "
+            "first batch size that exceeds it (None if none does).",
+        )

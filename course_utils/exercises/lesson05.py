@@ -1,0 +1,200 @@
+"""Exercises of lesson 05: the chord test, classifying a stationary point, permuting hidden
+units, and counting restarts. Each checker says in plain words what is wrong."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from course_utils.exercises import exercise, expect
+
+# ------------------------------------------------------------------ 1. the chord gap
+
+
+def chord_gap_solution(f, a, b, t):
+    return f(t * a + (1 - t) * b) - (t * f(a) + (1 - t) * f(b))
+
+
+def _sign_flipped(f, a, b, t):
+    return (t * f(a) + (1 - t) * f(b)) - f(t * a + (1 - t) * b)
+
+
+def _weights_swapped(f, a, b, t):
+    return f(t * a + (1 - t) * b) - ((1 - t) * f(a) + t * f(b))
+
+
+def _midpoint_only(f, a, b, t):
+    return f((a + b) / 2) - (f(a) + f(b)) / 2
+
+
+@exercise(reference=chord_gap_solution, wrong=[_sign_flipped, _weights_swapped, _midpoint_only])
+def check_chord_gap(chord_gap) -> None:
+    """chord_gap(f, a, b, t) -> f(t a + (1 - t) b) - (t f(a) + (1 - t) f(b))."""
+    cases = [
+        (lambda w: w**2, -2.0, 1.0, 0.25, "the bowl w**2"),
+        (lambda w: w**3, -1.0, 2.0, 0.3, "w**3"),
+        (math.sin, 0.5, 2.5, 0.8, "sin"),
+        (lambda w: -abs(w), -1.0, 3.0, 0.6, "-|w|"),
+    ]
+    for f, a, b, t, name in cases:
+        got = float(chord_gap(f, a, b, t))
+        want = chord_gap_solution(f, a, b, t)
+        expect(
+            abs(got - want) < 1e-9,
+            f"for {name} with a={a}, b={b}, t={t} the gap is {want:.6g}, not {got:.6g}. The point "
+            "t*a + (1-t)*b pairs with the chord's height t*f(a) + (1-t)*f(b) (the same weights), "
+            "and the gap is the graph minus the chord.",
+        )
+    gap = chord_gap(lambda w: w**2, torch.tensor([-1.0, 0.0]), torch.tensor([1.0, 2.0]), 0.5)
+    expect(
+        torch.is_tensor(gap) and tuple(gap.shape) == (2,),
+        "it should work on tensors too, element by element (no float() or math. functions).",
+    )
+
+
+# ------------------------------------------------------- 2. classify a stationary point
+
+
+def classify_stationary_point_solution(hessian) -> str:
+    eigenvalues = torch.linalg.eigvalsh(torch.as_tensor(hessian, dtype=torch.float64))
+    if (eigenvalues > 0).all():
+        return "minimum"
+    if (eigenvalues < 0).all():
+        return "maximum"
+    return "saddle"
+
+
+def _diagonal_only(hessian):
+    d = torch.diagonal(torch.as_tensor(hessian, dtype=torch.float64))
+    return "minimum" if (d > 0).all() else "maximum" if (d < 0).all() else "saddle"
+
+
+def _determinant_only(hessian):
+    det = torch.linalg.det(torch.as_tensor(hessian, dtype=torch.float64))
+    return "minimum" if det > 0 else "saddle"
+
+
+def _trace_only(hessian):
+    tr = torch.trace(torch.as_tensor(hessian, dtype=torch.float64))
+    return "minimum" if tr > 0 else "maximum"
+
+
+@exercise(
+    reference=classify_stationary_point_solution,
+    wrong=[_diagonal_only, _determinant_only, _trace_only],
+)
+def check_classify_stationary_point(classify_stationary_point) -> None:
+    """classify_stationary_point(hessian) -> 'minimum', 'maximum' or 'saddle'."""
+    cases = [
+        ([[2.0, 0.0], [0.0, 10.0]], "a bowl"),
+        ([[2.0, 0.0], [0.0, -4.0]], "landscapes.saddle() at (0, 0)"),
+        ([[-1.0, 0.0], [0.0, -3.0]], "a hilltop"),
+        ([[1.0, 2.0], [2.0, 1.0]], "[[1, 2], [2, 1]] (positive diagonal, eigenvalues 3 and -1)"),
+        ([[-2.0, 0.5], [0.5, -1.0]], "a tilted hilltop"),
+        ([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, -0.5]], "a 3-D saddle"),
+        ([[3.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 3.0]], "a 3-D bowl"),
+    ]
+    for hessian, name in cases:
+        got = classify_stationary_point(torch.tensor(hessian))
+        want = classify_stationary_point_solution(hessian)
+        expect(
+            got == want,
+            f"for {name} the answer is {want!r}, not {got!r}. Look at the signs of all the "
+            "eigenvalues (torch.linalg.eigvalsh), not at the diagonal, determinant or trace.",
+        )
+
+
+# ------------------------------------------------------------ 3. permute hidden units
+
+
+def permute_hidden_units_solution(W1, b1, W2, b2, perm):
+    return W1[perm], b1[perm], W2[:, perm], b2
+
+
+def _forgets_bias(W1, b1, W2, b2, perm):
+    return W1[perm], b1, W2[:, perm], b2
+
+
+def _rows_of_w2(W1, b1, W2, b2, perm):
+    return W1[perm], b1[perm], W2, b2
+
+
+def _columns_of_w1(W1, b1, W2, b2, perm):
+    return W1[:, perm] if W1.shape[1] == len(perm) else W1, b1, W2[:, perm], b2
+
+
+@exercise(
+    reference=permute_hidden_units_solution,
+    wrong=[_forgets_bias, _rows_of_w2, _columns_of_w1],
+)
+def check_permute_hidden_units(permute_hidden_units) -> None:
+    """permute_hidden_units(W1, b1, W2, b2, perm) -> reordered weights, same function."""
+    g = torch.Generator().manual_seed(0)
+    for d, h, k in ((2, 5, 1), (3, 4, 2), (4, 4, 3)):
+        W1, b1 = torch.randn(h, d, generator=g), torch.randn(h, generator=g)
+        W2, b2 = torch.randn(k, h, generator=g), torch.randn(k, generator=g)
+        perm = torch.randperm(h, generator=g)
+        while torch.equal(perm, torch.arange(h)):
+            perm = torch.randperm(h, generator=g)
+        got = permute_hidden_units(W1.clone(), b1.clone(), W2.clone(), b2.clone(), perm)
+        expect(
+            isinstance(got, (tuple, list)) and len(got) == 4,
+            "return the four tensors (W1, b1, W2, b2).",
+        )
+        P1, c1, P2, c2 = (torch.as_tensor(t) for t in got)
+        expect(
+            P1.shape == W1.shape and c1.shape == b1.shape and P2.shape == W2.shape,
+            "keep each tensor's shape: W1 (H, d), b1 (H,), W2 (k, H).",
+        )
+        x = torch.randn(10, d, generator=g)
+        before = torch.tanh(x @ W1.T + b1) @ W2.T + b2
+        after = torch.tanh(x @ P1.T + c1) @ P2.T + c2
+        expect(
+            torch.allclose(before, after, atol=1e-5),
+            "the network computes something else now: hidden unit i owns row i of W1, entry i "
+            "of b1 and column i of W2; all three must move together.",
+        )
+        expect(not torch.equal(P1, W1), "the weights did not change: reorder them by perm.")
+
+
+# ------------------------------------------------------------------- 4. restarts
+
+
+def restarts_needed_solution(p: float, risk: float) -> int:
+    k = 1
+    while (1 - p) ** k > risk:
+        k += 1
+    return k
+
+
+def _linear_guess(p, risk):
+    return max(1, math.ceil((1 - risk) / p))
+
+
+def _off_by_one(p, risk):
+    return restarts_needed_solution(p, risk) - 1 or 1
+
+
+def _uses_p_not_miss(p, risk):
+    k = 1
+    while p**k > risk:
+        k += 1
+    return k
+
+
+@exercise(reference=restarts_needed_solution, wrong=[_linear_guess, _off_by_one, _uses_p_not_miss])
+def check_restarts_needed(restarts_needed) -> None:
+    """restarts_needed(p, risk) -> smallest k with (1 - p)**k <= risk."""
+    for p, risk in ((0.5, 0.01), (0.2, 0.05), (0.3, 0.3), (0.9, 0.5), (0.05, 0.01), (0.7, 0.2)):
+        got = restarts_needed(p, risk)
+        want = restarts_needed_solution(p, risk)
+        expect(
+            isinstance(got, int) and not isinstance(got, bool),
+            f"return an int, not {type(got).__name__}.",
+        )
+        expect(
+            got == want,
+            f"with p={p} and risk={risk} you need {want} restarts, not {got}: all k restarts "
+            f"miss with probability (1 - p)**k; find the smallest k where that is <= risk.",
+        )
