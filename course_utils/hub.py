@@ -93,18 +93,22 @@ def _standin_path(name: str, table: dict[str, str], kind: str) -> str:
     return str(builder[table[name]]())
 
 
-def resolve_dataset(name: str) -> str:
-    """What to pass to datasets.load_dataset: the Hub name online, a local folder offline."""
+def _resolve(name: str, table: dict[str, str], kind: str) -> str:
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a non-empty string, not {name!r}.")
-    return _standin_path(name, STANDIN_DATASETS, "data set") if is_offline() else name
+    if Path(name).is_dir():  # a local folder is used as it is, online or not
+        return name
+    return _standin_path(name, table, kind) if is_offline() else name
+
+
+def resolve_dataset(name: str) -> str:
+    """What to pass to datasets.load_dataset: the Hub name online, a local folder offline."""
+    return _resolve(name, STANDIN_DATASETS, "data set")
 
 
 def resolve_model(name: str) -> str:
     """What to pass to from_pretrained: the Hub name online, a local folder offline."""
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"name must be a non-empty string, not {name!r}.")
-    return _standin_path(name, STANDIN_MODELS, "model") if is_offline() else name
+    return _resolve(name, STANDIN_MODELS, "model")
 
 
 def is_standin(name_or_path: str | os.PathLike) -> bool:

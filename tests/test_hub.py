@@ -38,6 +38,10 @@ def test_offline_unknown_name_says_what_exists(offline):
         hub.resolve_model("meta-llama/Llama-3.2-1B")
 
 
+def test_local_folders_pass_through(offline, tmp_path):
+    assert hub.resolve_model(str(tmp_path)) == str(tmp_path)
+
+
 def test_online_names_pass_through(monkeypatch):
     monkeypatch.setattr(hub, "_offline", False)
     assert hub.resolve_model("openai-community/gpt2") == "openai-community/gpt2"
