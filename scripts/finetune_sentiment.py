@@ -29,7 +29,7 @@ from pathlib import Path
 from course_utils import hub
 from course_utils.finetune import DATASET, MODEL, Recipe, load_sentiment_data
 
-DEFAULTS = {"gpt2": {"lr": 1e-4, "epochs": 2.0}, "stand-in": {"lr": 8e-3, "epochs": 3.0}}
+DEFAULTS = {"gpt2": {"lr": 1e-4, "epochs": 2.0}, "stand-in": {"lr": 2e-3, "epochs": 6.0}}
 DEFAULT_BATCH = 64
 
 
@@ -55,9 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--output-dir", required=True, help="where metrics.json and model/ are written")
     add("--model", default=MODEL, help="Hub name or local folder (default: %(default)s)")
     add("--dataset", default=DATASET, help="Hub name of the data set (default: %(default)s)")
-    add("--lr", type=float, help="peak learning rate (default: 1e-4; stand-in 8e-3)")
+    add("--lr", type=float, help="peak learning rate (default: 1e-4; stand-in 2e-3)")
     add("--batch-size", type=int, help=f"global rows per step (default: {DEFAULT_BATCH})")
-    add("--epochs", type=float, help="passes over the training set (default: 2; stand-in 3)")
+    add("--epochs", type=float, help="passes over the training set (default: 2; stand-in 6)")
     add(
         "--precision",
         default="auto",
