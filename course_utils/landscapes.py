@@ -124,7 +124,10 @@ def descend(
 
     With no optimizer this is plain gradient descent, w <- w - lr * grad. Otherwise pass a
     torch.optim class, e.g. `descend(f, (0, 0), 100, lr=0.1, optimizer=torch.optim.Adam)`;
-    L-BFGS gets the closure it needs. `noise` adds Gaussian noise of that size to each gradient.
+    L-BFGS gets the closure it needs; note that one recorded step is then one call of its
+    step(), which runs up to `max_iter` inner iterations (20 by default; pass max_iter=1 with
+    line_search_fn="strong_wolfe" and max_eval=25 to record every iteration).
+    `noise` adds Gaussian noise of that size to each gradient.
     Stops early, keeping the path so far, if the loss becomes infinite or NaN.
     """
     if steps < 0 or not isinstance(steps, int):

@@ -50,6 +50,8 @@ def plot_paths_on_contours(
     levels: int = 30,
     log_scale: bool = True,
     title: str | None = None,
+    xlabel: str = "$w_1$",
+    ylabel: str = "$w_2$",
 ):
     """Draw a Landscape's contours and each named Path on top; returns the Axes.
 
@@ -73,8 +75,8 @@ def plot_paths_on_contours(
         ax.plot(pts[0, 0], pts[0, 1], "ko", markersize=5)
     ax.set_xlim(landscape.xlim)
     ax.set_ylim(landscape.ylim)
-    ax.set_xlabel("$w_1$")
-    ax.set_ylabel("$w_2$")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title or f"{landscape.name}: paths on the loss contours")
     if paths:
         ax.legend(loc="best", fontsize=8)

@@ -59,11 +59,13 @@ def render_png(make: Callable) -> bytes:
     return buffer.getvalue()
 
 
-def write_images(images_dir: Path = IMAGES_DIR) -> list[Path]:
-    """Redraw every registered figure into images_dir."""
+def write_images(images_dir: Path = IMAGES_DIR, prefix: str = "") -> list[Path]:
+    """Redraw every registered figure (or those whose name starts with prefix) into images_dir."""
     images_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, make in sorted(all_figures().items()):
+        if not name.startswith(prefix):
+            continue
         path = images_dir / name
         path.write_bytes(render_png(make))
         written.append(path)
@@ -77,13 +79,13 @@ def attachments_in(cell: dict) -> list[str]:
 
 
 def sync_attachments(
-    notebooks_dir: Path = NOTEBOOKS_DIR, images_dir: Path = IMAGES_DIR
+    notebooks_dir: Path = NOTEBOOKS_DIR, images_dir: Path = IMAGES_DIR, prefix: str = ""
 ) -> list[Path]:
     """Copy images/ files into every notebook cell that shows them; returns notebooks changed."""
     import nbformat
 
     changed = []
-    for path in sorted(notebooks_dir.glob("*.ipynb")):
+    for path in sorted(notebooks_dir.glob(f"{prefix}*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         dirty = False
         for cell in nb.cells:
@@ -108,11 +110,18 @@ def sync_attachments(
     return changed
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """`python -m course_utils.figures [NN]`: all lessons, or only lesson NN's figures."""
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    prefix = argv[0] if argv else ""
+    if prefix and not re.fullmatch(r"\d\d", prefix):
+        raise SystemExit("usage: python -m course_utils.figures [NN]   (NN: a lesson number)")
     matplotlib.use("Agg")
-    for path in write_images():
+    for path in write_images(prefix=prefix):
         print(f"drew {path.relative_to(REPO_ROOT)}")
-    for path in sync_attachments():
+    for path in sync_attachments(prefix=prefix):
         print(f"updated attachments in {path.relative_to(REPO_ROOT)}")
 
 
