@@ -1,0 +1,108 @@
+#!/usr/bin/env python
+"""Run the course's notebooks one by one and report each one's time and any failure.
+
+Meant for a GPU machine: `python scripts/run_notebooks.py --require-cuda` runs every notebook in
+full mode with the offline stand-ins (HF_HUB_OFFLINE=1), so it needs no Hub access, and fails
+if the kernel does not see a CUDA device. Failures are reported with the cell and the error
+(device placement, dtype, mixed precision ...). Writes a JSON report; exits 1 if any failed.
+
+    python scripts/run_notebooks.py                      # all notebooks, full mode
+    python scripts/run_notebooks.py --fast --only 01 09  # two notebooks, fast mode
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO_ROOT / "notebooks"
+
+
+def run_one(path: Path, timeout: int) -> dict:
+    """Execute one notebook in a fresh kernel; returns its time, setup line and first error."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    error = None
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError) as err:
+        error = str(err).strip().splitlines()[-1][:500]
+    seconds = time.perf_counter() - start
+    setup_line = ""
+    failed_cell = None
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if index == 1 and output.get("output_type") == "stream":
+                setup_line = output["text"].strip().splitlines()[-1]
+            if output.get("output_type") == "error" and failed_cell is None:
+                failed_cell = index
+    return {
+        "notebook": path.name,
+        "seconds": round(seconds, 1),
+        "ok": error is None,
+        "setup": setup_line,
+        "failed_cell": failed_cell,
+        "error": error,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="+", metavar="NN", help="lesson numbers to run")
+    parser.add_argument("--fast", action="store_true", help="fast mode (COURSE_FAST=1)")
+    parser.add_argument(
+        "--require-cuda",
+        action="store_true",
+        help="fail every notebook whose setup line does not report a CUDA device",
+    )
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    parser.add_argument("--json", type=Path, default=REPO_ROOT / "outputs" / "run_notebooks.json")
+    args = parser.parse_args(argv)
+
+    os.environ["HF_HUB_OFFLINE"] = os.environ.get("HF_HUB_OFFLINE", "1")
+    os.environ["COURSE_FAST"] = "1" if args.fast else "0"
+    paths = sorted(NOTEBOOKS.glob("*.ipynb"))
+    if args.only:
+        paths = [p for p in paths if p.name[:2] in set(args.only)]
+        if not paths:
+            parser.error(f"no notebook numbered {' '.join(args.only)}")
+
+    reports = []
+    for path in paths:
+        print(f"{path.name} ...", end=" ", flush=True)
+        report = run_one(path, args.timeout)
+        if report["ok"] and args.require_cuda and "device: cuda" not in report["setup"]:
+            report.update(ok=False, error=f"not on CUDA: {report['setup']!r}")
+        reports.append(report)
+        print(f"{'ok' if report['ok'] else 'FAILED'} in {report['seconds']} s", flush=True)
+        if not report["ok"]:
+            print(f"    cell {report['failed_cell']}: {report['error']}", flush=True)
+
+    print(f"\n{'notebook':42} {'time s':>8}  result")
+    for r in reports:
+        print(f"{r['notebook']:42} {r['seconds']:8.1f}  {'ok' if r['ok'] else 'FAILED'}")
+    setups = {r["setup"] for r in reports if r["setup"]}
+    print("setup line(s):", *setups, sep="\n  ")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"fast": args.fast, "notebooks": reports}, indent=2) + "\n")
+    print(f"wrote {args.json}")
+    return 0 if all(r["ok"] for r in reports) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The speed benchmark and the notebook runner work end to end (their figures are not tested)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
+
+
+def test_benchmark_reports_both_recipes(tmp_path):
+    out = tmp_path / "bench.json"
+    command = [
+        sys.executable, str(REPO_ROOT / "benchmarks" / "finetune_speed.py"),
+        "--train-rows", "256", "--valid-rows", "64", "--epochs", "2", "--peak-tflops", "1",
+        "--json", str(out), "--output-dir", str(tmp_path),
+    ]  # fmt: skip
+    done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "throughput x" in done.stdout and "floor s" in done.stdout
+    report = json.loads(out.read_text())
+    assert [r["recipe"] for r in report["results"]] == ["lesson 01", "recommended"]
+    assert report["results"][0]["recipe_settings"]["gradient_checkpointing"]
+    assert report["results"][1]["recipe_settings"]["batch_size"] == 64
+    assert report["flops_per_epoch"] > 0 and report["floor_seconds"] > 0
+    assert {"torch", "transformers", "datasets"} <= set(report["versions"])
+    assert report["device"]["type"] in {"cpu", "cuda", "mps"}
+    assert report["ratios"]["throughput"] > 0
+
+
+def test_benchmark_refuses_bad_arguments():
+    script = str(REPO_ROOT / "benchmarks" / "finetune_speed.py")
+    done = subprocess.run(
+        [sys.executable, script, "--target", "1.5"], env=ENV, capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "--target must be an accuracy" in done.stderr
+
+
+def test_notebook_runner_reports_a_failure(tmp_path):
+    out = tmp_path / "run.json"
+    command = [
+        sys.executable, str(REPO_ROOT / "scripts" / "run_notebooks.py"),
+        "--fast", "--only", "05", "--require-cuda", "--json", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=600)
+    report = json.loads(out.read_text())["notebooks"]
+    assert [r["notebook"] for r in report] == ["05_no_global_optimum.ipynb"]
+    if "device: cuda" in report[0]["setup"]:
+        assert done.returncode == 0 and report[0]["ok"]
+    else:  # on a machine without CUDA, --require-cuda must fail, and say why
+        assert done.returncode == 1 and not report[0]["ok"]
+        assert "not on CUDA" in report[0]["error"]
+    assert report[0]["seconds"] > 0 and report[0]["setup"].startswith("device:")
