@@ -84,3 +84,17 @@ def test_no_large_or_generated_files_in_git():
         assert not re.search(r"(\.ipynb_checkpoints|__pycache__|outputs/|\.pyc$)", name), name
         size = (REPO_ROOT / name).stat().st_size if (REPO_ROOT / name).exists() else 0
         assert size < 1_000_000, f"{name} is {size / 1e6:.1f} MB"
+
+
+HARD_CODED_DEVICE = re.compile(
+    r"""\.cuda\(|["']cuda:\d|device\s*=\s*["']cuda["']|torch\.device\(["']cuda"""
+)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_never_hard_code_cuda(path):
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            found = HARD_CODED_DEVICE.search(cell.source)
+            assert not found, f"cell {i} hard-codes a device ({found.group(0)}); use ENV.device"
