@@ -17,7 +17,7 @@ $(STAMP): requirements.txt pyproject.toml | $(BIN)/python
 
 ## make lab: set up, then open the course in JupyterLab
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 ## make test: set up, then run every test and every notebook (fast, offline)
 test: $(STAMP)
