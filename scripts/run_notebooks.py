@@ -47,8 +47,9 @@ def run_one(path: Path, timeout: int) -> dict:
     failed_cell = None
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
-            if index == 1 and output.get("output_type") == "stream":
-                setup_line = output["text"].strip().splitlines()[-1]
+            if not setup_line and output.get("output_type") == "stream":
+                lines = [x for x in output["text"].splitlines() if x.startswith("device: ")]
+                setup_line = lines[0] if lines else ""
             if output.get("output_type") == "error" and failed_cell is None:
                 failed_cell = index
     return {
@@ -72,11 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--json", type=Path, default=REPO_ROOT / "outputs" / "run_notebooks.json")
+    parser.add_argument("--dir", type=Path, default=NOTEBOOKS, help="folder of the notebooks")
     args = parser.parse_args(argv)
 
     os.environ["HF_HUB_OFFLINE"] = os.environ.get("HF_HUB_OFFLINE", "1")
     os.environ["COURSE_FAST"] = "1" if args.fast else "0"
-    paths = sorted(NOTEBOOKS.glob("*.ipynb"))
+    paths = sorted(args.dir.glob("*.ipynb"))
     if args.only:
         paths = [p for p in paths if p.name[:2] in set(args.only)]
         if not paths:

@@ -38,18 +38,43 @@ def test_benchmark_refuses_bad_arguments():
     assert done.returncode == 2 and "--target must be an accuracy" in done.stderr
 
 
-def test_notebook_runner_reports_a_failure(tmp_path):
+def _notebook(path, *codes):
+    import nbformat
+
+    from course_utils.notebooks import setup_cell_source
+
+    cells = [nbformat.v4.new_code_cell(setup_cell_source())]
+    cells += [nbformat.v4.new_code_cell(code) for code in codes]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+
+
+def test_notebook_runner_reports_times_and_failures(tmp_path):
+    _notebook(tmp_path / "01_fine.ipynb", "x = 1 + 1")
+    _notebook(tmp_path / "02_broken.ipynb", "x = 1", "raise ValueError('dtype mismatch')")
     out = tmp_path / "run.json"
     command = [
         sys.executable, str(REPO_ROOT / "scripts" / "run_notebooks.py"),
-        "--fast", "--only", "05", "--require-cuda", "--json", str(out),
+        "--fast", "--dir", str(tmp_path), "--json", str(out),
     ]  # fmt: skip
     done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=600)
-    report = json.loads(out.read_text())["notebooks"]
-    assert [r["notebook"] for r in report] == ["05_no_global_optimum.ipynb"]
-    if "device: cuda" in report[0]["setup"]:
-        assert done.returncode == 0 and report[0]["ok"]
+    assert done.returncode == 1  # one notebook failed
+    fine, broken = json.loads(out.read_text())["notebooks"]
+    assert fine["ok"] and fine["seconds"] > 0 and fine["setup"].startswith("device:")
+    assert not broken["ok"] and broken["failed_cell"] == 2
+    assert "ValueError" in broken["error"] and "dtype mismatch" in broken["error"]
+    assert "02_broken.ipynb" in done.stdout and "FAILED" in done.stdout
+
+
+def test_notebook_runner_can_require_cuda(tmp_path):
+    _notebook(tmp_path / "01_fine.ipynb", "x = 1")
+    out = tmp_path / "run.json"
+    command = [
+        sys.executable, str(REPO_ROOT / "scripts" / "run_notebooks.py"),
+        "--fast", "--dir", str(tmp_path), "--require-cuda", "--json", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=600)
+    (report,) = json.loads(out.read_text())["notebooks"]
+    if "device: cuda" in report["setup"]:
+        assert done.returncode == 0 and report["ok"]
     else:  # on a machine without CUDA, --require-cuda must fail, and say why
-        assert done.returncode == 1 and not report[0]["ok"]
-        assert "not on CUDA" in report[0]["error"]
-    assert report[0]["seconds"] > 0 and report[0]["setup"].startswith("device:")
+        assert done.returncode == 1 and "not on CUDA" in report["error"]
