@@ -377,29 +377,6 @@ def run_recipe(
     )
 
 
-def run_sweep(
-    recipes: list[Recipe],
-    model_factory: Callable[[], torch.nn.Module],
-    data: SentimentData,
-    output_dir: str | os.PathLike,
-    target_accuracy: float | None = None,
-    probe_every: int | None = None,
-    seed: int = 42,
-) -> list[RunResult]:
-    """Run several recipes one after another on the same data, each on a fresh model."""
-    if not recipes:
-        raise ValueError("give at least one recipe.")
-    names = [r.name for r in recipes]
-    if len(set(names)) != len(names):
-        raise ValueError(f"recipe names must differ, got {names}.")
-    return [
-        run_recipe(
-            r, model_factory, data, Path(output_dir) / f"run{i}", target_accuracy, probe_every, seed
-        )
-        for i, r in enumerate(recipes)
-    ]
-
-
 def results_table(results: list[RunResult], baseline: str | None = None):
     """A pandas table of runs; with a baseline name, also each run's speed-up over it."""
     import pandas as pd
