@@ -1,11 +1,22 @@
-"""Compare a hand-made result with a reference: prints exact, close and the largest difference."""
+"""Self-check helpers: compare numbers within a tolerance derived from their dtype and size,
+and decide whether one classifier is better than another or within noise.
+
+The one rule for float tolerances (`tolerance`): a result computed in a dtype with machine
+epsilon eps, from values of size `scale`, is trusted to `ulps * eps * scale`. The default of 256
+ulps covers sums of thousands of rounded terms (their errors grow like sqrt(n) on average), and
+stays far below any real mistake: in fp32 it is 3e-5 relative, in bf16 it is 2 (so bf16 values
+are compared in fp32, or against a bound derived in the text).
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+DEFAULT_ULPS = 256
 
 
 def _as_tensor(x, what: str) -> torch.Tensor:
@@ -19,6 +30,33 @@ def _as_tensor(x, what: str) -> torch.Tensor:
         ) from err
 
 
+def _float_dtype(*tensors: torch.Tensor) -> torch.dtype:
+    """The least precise floating dtype among the tensors (float64 if none is floating)."""
+    floats = [t.dtype for t in tensors if t.is_floating_point()]
+    if not floats:
+        return torch.float64
+    return max(floats, key=lambda d: torch.finfo(d).eps)
+
+
+def tolerance(dtype: torch.dtype | str, scale: float = 1.0, ulps: float = DEFAULT_ULPS) -> float:
+    """The absolute tolerance for values of size `scale` computed in `dtype`: ulps * eps * scale.
+
+    >>> tolerance(torch.float32, scale=10.0)   # 256 * 1.19e-7 * 10
+    0.00030517578125
+    """
+    if isinstance(dtype, str):
+        names = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16,
+                 "fp64": torch.float64}
+        if dtype not in names:
+            raise ValueError(f"dtype must be a torch float dtype or one of {list(names)}.")
+        dtype = names[dtype]
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ValueError(f"dtype must be a floating torch dtype, not {dtype!r}.")
+    if not scale >= 0 or ulps <= 0:
+        raise ValueError(f"scale must be >= 0 and ulps > 0, not scale={scale}, ulps={ulps}.")
+    return float(ulps * torch.finfo(dtype).eps * scale)
+
+
 @dataclass(frozen=True)
 class Comparison:
     """The outcome of compare(); true when the values are close."""
@@ -27,6 +65,7 @@ class Comparison:
     exact: bool
     close: bool
     max_diff: float
+    tol: float
 
     def __bool__(self) -> bool:
         return self.close
@@ -34,30 +73,141 @@ class Comparison:
     def __str__(self) -> str:
         return (
             f"{self.name:<24} exact: {str(self.exact):<5} | close: {str(self.close):<5} | "
-            f"max diff: {self.max_diff:.3g}"
+            f"max diff: {self.max_diff:.3g} (tolerance {self.tol:.2g})"
         )
 
 
-def compare(name: str, mine, reference, atol: float = 1e-6, rtol: float = 0.0) -> Comparison:
+def compare(
+    name: str,
+    mine,
+    reference,
+    atol: float | None = None,
+    rtol: float = 0.0,
+    *,
+    ulps: float = DEFAULT_ULPS,
+    scale: float | None = None,
+    dtype: torch.dtype | None = None,
+) -> Comparison:
     """Compare `mine` with `reference` elementwise, print one line, and return the result.
 
+    Without `atol`, the tolerance follows the rule of this module: `tolerance(dtype, scale,
+    ulps)`, where `dtype` defaults to the less precise of the two inputs and `scale` to the
+    largest magnitude among them (pass `scale` when the values should be 0 but were computed
+    from larger ones). An explicit `atol` (and `rtol`) is for bounds derived in the text.
     `close` means |mine - reference| <= atol + rtol * |reference| everywhere (NaNs never match).
     Use it in a self-check: `assert compare("relu", my_relu(x), torch.relu(x))`.
     """
-    if atol < 0 or rtol < 0:
-        raise ValueError(f"atol and rtol must be >= 0, not atol={atol}, rtol={rtol}.")
     a, b = _as_tensor(mine, "mine"), _as_tensor(reference, "reference")
     if a.shape != b.shape:
         raise ValueError(
             f"{name}: shapes differ: mine {tuple(a.shape)}, reference {tuple(b.shape)}."
         )
     a64, b64 = a.to(torch.float64), b.to(torch.float64)
+    if atol is None:
+        if scale is None:
+            finite = torch.cat([a64.flatten(), b64.flatten()])
+            finite = finite[torch.isfinite(finite)]
+            scale = float(finite.abs().max()) if finite.numel() else 0.0
+        atol = tolerance(dtype or _float_dtype(a, b), scale, ulps)
+    if atol < 0 or rtol < 0:
+        raise ValueError(f"atol and rtol must be >= 0, not atol={atol}, rtol={rtol}.")
     exact = bool(torch.equal(a64, b64))
     diff = (a64 - b64).abs()
     max_diff = float(diff.max()) if diff.numel() else 0.0
     if diff.numel() and torch.isnan(diff).any():
         max_diff = float("nan")
     close = exact or bool(torch.all(diff <= atol + rtol * b64.abs()))
-    result = Comparison(name=name, exact=exact, close=close, max_diff=max_diff)
+    result = Comparison(name=name, exact=exact, close=close, max_diff=max_diff,
+                        tol=atol + rtol * float(b64.abs().max()) if b64.numel() else atol)
     print(result)
     return result
+
+
+# --- "Is A better than B?" on the same rows ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairedVerdict:
+    """The outcome of compare_accuracy(): 'better', 'within noise' or 'worse' (A against B)."""
+
+    name_a: str
+    name_b: str
+    accuracy_a: float
+    accuracy_b: float
+    low: float  # 95% interval of accuracy_a - accuracy_b
+    high: float
+    p_value: float  # exact McNemar test on the rows where A and B disagree
+    verdict: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.name_a} {self.accuracy_a:.1%} vs {self.name_b} {self.accuracy_b:.1%}: "
+            f"difference {self.accuracy_a - self.accuracy_b:+.1%} "
+            f"(95% interval {self.low:+.1%} to {self.high:+.1%}, McNemar p = {self.p_value:.2g})"
+            f" -> {self.verdict}"
+        )
+
+
+def _correct_vector(x, what: str) -> np.ndarray:
+    arr = np.asarray(_as_tensor(x, what))
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{what} must be a non-empty 1-D sequence of right/wrong (1/0) values.")
+    if not np.isin(arr, (0, 1)).all():
+        raise ValueError(f"{what} must hold only 0/1 or False/True (one per row).")
+    return arr.astype(bool)
+
+
+def mcnemar_p_value(only_a: int, only_b: int) -> float:
+    """Two-sided exact McNemar test: rows only A got right against rows only B got right."""
+    n = only_a + only_b
+    if n == 0:
+        return 1.0
+    k = min(only_a, only_b)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def compare_accuracy(
+    correct_a, correct_b, name_a: str = "A", name_b: str = "B", alpha: float = 0.05
+) -> PairedVerdict:
+    """Is classifier A better than B on the same rows, worse, or within noise? Prints one line.
+
+    `correct_a[i]` says whether A got row i right (same rows, same order for B). The verdict
+    comes from the exact McNemar test (significance `alpha`), which looks only at the rows
+    where the two disagree; the 95% interval of the accuracy difference is the paired normal
+    approximation. On 200 rows at 85% one accuracy alone has a standard error of 2.5 points, so
+    a difference of a point or two is "within noise".
+    """
+    a, b = _correct_vector(correct_a, "correct_a"), _correct_vector(correct_b, "correct_b")
+    if a.shape != b.shape:
+        raise ValueError(f"correct_a has {a.size} rows and correct_b {b.size}: use the same rows.")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), not {alpha}.")
+    n = a.size
+    only_a, only_b = int((a & ~b).sum()), int((~a & b).sum())
+    diff = (only_a - only_b) / n
+    var = max(((only_a + only_b) - (only_a - only_b) ** 2 / n) / n**2, 0.0)
+    half = 1.96 * math.sqrt(var)
+    p = mcnemar_p_value(only_a, only_b)
+    verdict = "within noise" if p >= alpha else ("better" if diff > 0 else "worse")
+    result = PairedVerdict(name_a, name_b, float(a.mean()), float(b.mean()), diff - half,
+                           diff + half, p, verdict)
+    print(result)
+    return result
+
+
+def confusion_matrix(predicted, gold, names: tuple[str, ...] = ("neg", "pos")):
+    """A small table: rows are the true class, columns the predicted one, cells are counts."""
+    import pandas as pd
+
+    p = np.asarray(_as_tensor(predicted, "predicted")).astype(int).ravel()
+    g = np.asarray(_as_tensor(gold, "gold")).astype(int).ravel()
+    if p.shape != g.shape:
+        raise ValueError(f"predicted has {p.size} rows and gold {g.size}.")
+    k = len(names)
+    if p.size and (min(p.min(), g.min()) < 0 or max(p.max(), g.max()) >= k):
+        raise ValueError(f"classes must be 0..{k - 1} for names {names}.")
+    counts = np.zeros((k, k), dtype=int)
+    np.add.at(counts, (g, p), 1)
+    return pd.DataFrame(counts, index=[f"true {n}" for n in names],
+                        columns=[f"predicted {n}" for n in names])
