@@ -1,4 +1,4 @@
-"""Environment: device, precision, seeding, Colab detection, the fast switch, the setup summary."""
+"""Environment: device, precision, CPU threads, seeding, Colab detection, the setup summary."""
 
 from __future__ import annotations
 
@@ -10,27 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-PRECISIONS = ("bf16", "fp16", "fp32")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"", "0", "false", "no", "off"}
-
-
-def env_flag(name: str, default: bool = False) -> bool:
-    """Read a yes/no switch such as COURSE_FAST=1 from the environment."""
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    value = value.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValueError(f"{name}={os.environ[name]!r} is not a yes/no value: use 1 or 0.")
+from course_utils import hub, switches
+from course_utils.switches import PRECISIONS, env_flag  # noqa: F401  (re-exported)
 
 
 def is_fast() -> bool:
     """Fast mode (COURSE_FAST=1): same code paths on fewer data and steps, for tests."""
-    return env_flag("COURSE_FAST")
+    return switches.fast()
 
 
 def in_colab() -> bool:
@@ -63,6 +49,27 @@ def pick_precision(device_type: str, capability: tuple[int, int] | None = None) 
     if len(capability) != 2 or not all(isinstance(c, int) for c in capability):
         raise ValueError(f"capability must be a (major, minor) pair of ints, not {capability!r}.")
     return "bf16" if capability >= (8, 0) else "fp16"
+
+
+def chosen_precision(device_type: str) -> str:
+    """The precision this course trains in: COURSE_PRECISION if set, else pick_precision().
+
+    COURSE_PRECISION=bf16 or fp16 on a CPU rehearses a GPU's arithmetic (slowly, but the same
+    dtype paths run), which is how the tests find the dtype bugs of a T4 or an H100 here.
+    """
+    return switches.precision_override() or pick_precision(device_type)
+
+
+def apply_thread_count() -> int:
+    """Set torch's CPU threads from COURSE_THREADS (if set) and return the count in use.
+
+    When several busy processes share a few cores, fewer threads per process avoid the threads
+    spinning while they wait for a core; COURSE_THREADS=1 is the safe choice then.
+    """
+    wanted = switches.thread_count()
+    if wanted is not None and wanted != torch.get_num_threads():
+        torch.set_num_threads(wanted)
+    return torch.get_num_threads()
 
 
 def precision_kwargs(precision: str) -> dict[str, bool]:
@@ -98,6 +105,8 @@ class Env:
     fast: bool
     colab: bool
     device_name: str
+    precision_forced: bool = False  # set by COURSE_PRECISION
+    threads: int = 0  # torch's CPU threads
 
     def training_kwargs(self) -> dict[str, bool]:
         """Precision as ready TrainingArguments keyword arguments."""
@@ -110,10 +119,10 @@ class Env:
     def summary(self) -> str:
         hub = "offline (stand-ins)" if self.offline else "online (Hugging Face Hub)"
         mode = "fast" if self.fast else "full"
-        line = (
-            f"device: {self.device_name} | precision: {self.precision} | hub: {hub} | mode: {mode}"
-        )
+        precision = self.precision + (" (COURSE_PRECISION)" if self.precision_forced else "")
+        line = f"device: {self.device_name} | precision: {precision} | hub: {hub} | mode: {mode}"
         if self.device.type == "cpu":
+            line += f" | {self.threads} CPU threads"
             line += " | no GPU found: everything runs, training is just slower"
         return line
 
@@ -128,16 +137,16 @@ def describe_device(device: torch.device) -> str:
 
 def current_env() -> Env:
     """Detect device, precision, hub access and run mode (probes the Hub once per process)."""
-    from course_utils.hub import is_offline
-
     device = pick_device()
     return Env(
         device=device,
-        precision=pick_precision(device.type),
-        offline=is_offline(),
+        precision=chosen_precision(device.type),
+        offline=hub.is_offline(),
         fast=is_fast(),
         colab=in_colab(),
         device_name=describe_device(device),
+        precision_forced=switches.precision_override() is not None,
+        threads=apply_thread_count(),
     )
 
 

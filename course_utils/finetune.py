@@ -17,7 +17,8 @@ from pathlib import Path
 import torch
 
 from course_utils import hub
-from course_utils.env import PRECISIONS, pick_device, pick_precision, precision_kwargs
+from course_utils.env import PRECISIONS, chosen_precision, pick_device, precision_kwargs
+from course_utils.sampling import stratified_subset
 
 DATASET = "cornell-movie-review-data/rotten_tomatoes"
 MODEL = "openai-community/gpt2"
@@ -107,7 +108,7 @@ def load_sentiment_data(
     max_len: int = MAX_LEN,
     dataset_name: str = DATASET,
 ) -> SentimentData:
-    """Load, subsample (first shuffled rows) and process the sentiment data for a model.
+    """Load, subsample (stratified: both classes keep their share) and process the data.
 
     `model_name` and `dataset_name` are resolved through course_utils.hub, so offline they
     become the stand-ins.
@@ -121,9 +122,9 @@ def load_sentiment_data(
     raw = load_dataset(hub.resolve_dataset(dataset_name))
     train, valid = raw["train"], raw["validation"]
     if train_rows is not None:
-        train = train.shuffle(seed=0).select(range(min(train_rows, len(train))))
+        train = stratified_subset(train, train_rows, seed=0)
     if valid_rows is not None:
-        valid = valid.select(range(min(valid_rows, len(valid))))
+        valid = stratified_subset(valid, valid_rows, seed=0)
     tokenizer = AutoTokenizer.from_pretrained(hub.resolve_model(model_name))
     tokenizer.pad_token = tokenizer.eos_token
     label_ids = label_token_ids(tokenizer)
@@ -165,12 +166,14 @@ class Recipe:
             raise ValueError(f"{self.name}: precision must be 'auto' or one of {PRECISIONS}.")
 
     def resolved_precision(self, device_type: str | None = None) -> str:
-        """The precision this recipe trains in on a device type (default: this machine's)."""
+        """The precision this recipe trains in on a device type (default: this machine's).
+
+        "auto" follows env.chosen_precision (the hardware, or COURSE_PRECISION); a named
+        precision is used as it is (the Trainer also trains in bf16 or fp16 on a CPU).
+        """
         device_type = device_type or pick_device().type
         if self.precision == "auto":
-            return pick_precision(device_type)
-        if self.precision != "fp32" and device_type != "cuda":
-            return "fp32"  # mixed precision training is for GPUs here
+            return chosen_precision(device_type)
         return self.precision
 
     def training_arguments(self, output_dir: str | os.PathLike, seed: int = 42, **overrides):
@@ -335,9 +338,9 @@ def run_recipe(
     if target_accuracy is not None and not 0 < target_accuracy <= 1:
         raise ValueError(f"target_accuracy must be in (0, 1], not {target_accuracy}.")
     set_seed(seed)
-    model = model_factory()
-    accuracy_before = data.accuracy(model)
     args = recipe.training_arguments(Path(output_dir), seed=seed)
+    model = model_factory().to(args.device)  # evaluate where it will train, not on the CPU
+    accuracy_before = data.accuracy(model)
     curve: list[tuple[float, int, float]] = []
     callbacks = []
     probe = None
@@ -375,6 +378,25 @@ def run_recipe(
         curve=curve,
         log_history=list(trainer.state.log_history),
     )
+
+
+def without_autocast(model: torch.nn.Module) -> torch.nn.Module:
+    """Undo the autocast wrapper that the Trainer (through accelerate) leaves on
+    `model.forward` after training in bf16 or fp16, so the model computes in fp32 again.
+
+    Without this, every later forward pass, comparisons included, still runs in 16 bits.
+    """
+    from accelerate.utils import extract_model_from_parallel
+
+    unwrapped = extract_model_from_parallel(model, keep_fp32_wrapper=False)
+    if unwrapped is not model:
+        raise ValueError("without_autocast expects the model itself, not a parallel wrapper.")
+    return model
+
+
+def runs_in_autocast(model: torch.nn.Module) -> bool:
+    """True while accelerate's mixed-precision wrapper is still on model.forward."""
+    return "_original_forward" in model.__dict__
 
 
 def results_table(results: list[RunResult], baseline: str | None = None):

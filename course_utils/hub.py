@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from course_utils.env import env_flag
+from course_utils import switches
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 PROBE_TIMEOUT_S = 2.5
@@ -64,7 +64,7 @@ def is_offline() -> bool:
     """Whether this process uses stand-ins; decided once, with one printed notice."""
     global _offline
     if _offline is None:
-        if env_flag("HF_HUB_OFFLINE"):
+        if switches.hub_offline_requested():
             _offline = True
         else:
             start = time.perf_counter()

@@ -62,7 +62,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--precision",
         default="auto",
         choices=["auto", "fp32", "fp16", "bf16"],
-        help="auto: bf16 on GPUs of compute capability >= 8, fp16 on older GPUs, fp32 on CPU",
+        help="auto: COURSE_PRECISION if set, else bf16 on GPUs of compute capability >= 8, "
+        "fp16 on older GPUs, fp32 on CPU",
     )
     add("--max-len", type=int, default=32, help="tokens per row (default: %(default)s)")
     add("--train-rows", type=int, help="use only this many training rows")
@@ -105,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         disable_tqdm=args.no_progress,
         logging_steps=10,
     )
+    model.to(training_args.device)  # score it where it will train, not on the CPU
     accuracy_before = data.accuracy(model)
     trainer = Trainer(
         model=model,

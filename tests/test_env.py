@@ -109,3 +109,49 @@ def test_colab_detection(monkeypatch):
     assert not env.in_colab()
     monkeypatch.setenv("COLAB_RELEASE_TAG", "release-colab-2026")
     assert env.in_colab()
+
+
+@pytest.mark.parametrize("value", ["bf16", "fp16", "fp32"])
+def test_course_precision_overrides_the_hardware(monkeypatch, value):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.setattr("course_utils.hub._offline", True)
+    monkeypatch.setenv("COURSE_PRECISION", value)
+    found = env.current_env()
+    assert found.precision == value and found.precision_forced
+    assert f"precision: {value} (COURSE_PRECISION)" in found.summary()
+    assert found.training_kwargs() == env.precision_kwargs(value)
+
+
+def test_course_precision_rejects_nonsense(monkeypatch):
+    monkeypatch.setenv("COURSE_PRECISION", "fp8")
+    with pytest.raises(ValueError, match="COURSE_PRECISION='fp8'"):
+        env.chosen_precision("cpu")
+
+
+def test_course_threads(monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("COURSE_THREADS", "1")
+        assert env.apply_thread_count() == 1 == torch.get_num_threads()
+        monkeypatch.setenv("COURSE_THREADS", "zero")
+        with pytest.raises(ValueError, match="COURSE_THREADS='zero'"):
+            env.apply_thread_count()
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_env_and_hub_do_not_import_each_other_in_a_circle():
+    import ast
+    import inspect
+
+    from course_utils import hub
+
+    imported = {
+        node.module or "" for node in ast.walk(ast.parse(inspect.getsource(hub)))
+        if isinstance(node, ast.ImportFrom)
+    } | {
+        alias.name for node in ast.walk(ast.parse(inspect.getsource(hub)))
+        if isinstance(node, ast.ImportFrom) for alias in node.names
+    }
+    assert "env" not in imported and "course_utils.env" not in imported

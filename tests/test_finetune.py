@@ -89,12 +89,63 @@ def test_recipe_becomes_training_arguments(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("device", "precision", "expected"),
-    [("cpu", "auto", "fp32"), ("cpu", "bf16", "fp32"), ("cuda", "fp32", "fp32")],
+    ("device", "precision", "override", "expected"),
+    [
+        ("cpu", "auto", None, "fp32"),
+        ("cpu", "bf16", None, "bf16"),  # a named precision is used as named
+        ("cuda", "fp32", None, "fp32"),
+        ("cpu", "auto", "bf16", "bf16"),  # COURSE_PRECISION rehearses a GPU's arithmetic
+        ("cpu", "auto", "fp16", "fp16"),
+        ("cuda", "fp32", "bf16", "fp32"),  # lesson 01's fp32 recipe stays fp32
+    ],
 )
-def test_recipe_precision_on_a_device(device, precision, expected):
+def test_recipe_precision_on_a_device(monkeypatch, device, precision, override, expected):
+    if override:
+        monkeypatch.setenv("COURSE_PRECISION", override)
+    else:
+        monkeypatch.delenv("COURSE_PRECISION", raising=False)
     recipe = finetune.Recipe("r", 1e-4, 8, precision=precision)
     assert recipe.resolved_precision(device) == expected
+
+
+def test_stratified_subsets_keep_both_classes_of_label_ordered_data():
+    # The Hub's rotten_tomatoes lists each split's positive rows first.
+    from datasets import Dataset
+
+    from course_utils.sampling import stratified_indices, stratified_subset
+
+    ordered = Dataset.from_dict({"text": [f"r{i}" for i in range(1000)],
+                                 "label": [1] * 500 + [0] * 500})
+    for n in (200, 201, 7, 1000):
+        subset = stratified_subset(ordered, n)
+        labels = subset["label"]
+        assert len(labels) == n
+        assert abs(sum(labels) - n / 2) <= 0.5  # each class keeps its share, to one row
+        assert len(set(subset["text"])) == n
+    skewed = [0] * 900 + [1] * 100
+    assert sum(skewed[i] for i in stratified_indices(skewed, 50)) == 5
+    assert stratified_indices(skewed, 50, seed=1) == stratified_indices(skewed, 50, seed=1)
+    assert stratified_indices(skewed, 50, seed=1) != stratified_indices(skewed, 50, seed=2)
+    with pytest.raises(ValueError, match="n must be"):
+        stratified_indices(skewed, 0)
+    with pytest.raises(ValueError, match="no column"):
+        stratified_subset(ordered, 10, column="stars")
+
+
+def test_load_sentiment_data_is_stratified_on_label_ordered_data(tmp_path):
+    from datasets import load_dataset
+
+    from course_utils import standins
+
+    folder = tmp_path / "ordered"
+    source = load_dataset(str(standins.sentiment_dataset_dir()))
+    for split, ds in source.items():  # positives first, as on the Hub
+        ds.sort("label", reverse=True).to_parquet(str(folder / f"{split}.parquet"))
+    data = finetune.load_sentiment_data(finetune.MODEL, train_rows=300, valid_rows=100,
+                                        dataset_name=str(folder))
+    share = data.valid_labels.float().mean().item()
+    full_share = sum(source["validation"]["label"]) / len(source["validation"])
+    assert abs(share - full_share) <= 0.01
 
 
 @pytest.mark.parametrize(
