@@ -96,9 +96,13 @@ class SentimentData:
     valid_labels: torch.Tensor
     collator: object
 
-    def accuracy(self, model, batch_size: int = 64) -> float:
+    def correct(self, model, batch_size: int = 64) -> torch.Tensor:
+        """For each validation row, whether the model gets it right (a bool tensor)."""
         predicted = predict_labels(model, self.valid, self.collator, self.label_ids, batch_size)
-        return (predicted == self.valid_labels).float().mean().item()
+        return predicted == self.valid_labels
+
+    def accuracy(self, model, batch_size: int = 64) -> float:
+        return self.correct(model, batch_size).float().mean().item()
 
 
 def load_sentiment_data(
@@ -269,6 +273,7 @@ class RunResult:
     peak_memory_bytes: int
     memory_kind: str  # "cuda allocated" or "RSS growth"
     time_to_target: float | None  # training seconds until validation accuracy >= target
+    final_correct: list[bool] = field(default_factory=list)  # per validation row, at the end
     curve: list[tuple[float, int, float]] = field(default_factory=list)  # (seconds, step, acc)
     log_history: list[dict] = field(default_factory=list)
 
@@ -287,7 +292,9 @@ class RunResult:
         }
 
 
-def _accuracy_probe(data: SentimentData, every: int, target: float | None, curve: list):
+def _accuracy_probe(
+    data: SentimentData, every: int, target: float | None, curve: list, last: list
+):
     """A TrainerCallback that measures validation accuracy every `every` steps, off the clock."""
     from transformers import TrainerCallback
 
@@ -309,7 +316,9 @@ def _accuracy_probe(data: SentimentData, every: int, target: float | None, curve
                 torch.cuda.synchronize(model.device)
             now = time.perf_counter()
             elapsed = now - self.start - self.paused
-            acc = data.accuracy(model)
+            correct = data.correct(model)
+            acc = correct.float().mean().item()
+            last[:] = correct.tolist()
             curve.append((elapsed, state.global_step, acc))
             if target is not None and self.reached is None and acc >= target:
                 self.reached = elapsed
@@ -342,10 +351,11 @@ def run_recipe(
     model = model_factory().to(args.device)  # evaluate where it will train, not on the CPU
     accuracy_before = data.accuracy(model)
     curve: list[tuple[float, int, float]] = []
+    last_correct: list[bool] = []
     callbacks = []
     probe = None
     if probe_every:
-        probe = _accuracy_probe(data, probe_every, target_accuracy, curve)
+        probe = _accuracy_probe(data, probe_every, target_accuracy, curve, last_correct)
         callbacks.append(probe)
     trainer = Trainer(
         model=model,
@@ -363,7 +373,9 @@ def run_recipe(
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         seconds = time.perf_counter() - start - (probe.paused if probe else 0.0)
-    final = curve[-1][2] if curve else data.accuracy(model)
+    if not curve:
+        last_correct = data.correct(model).tolist()
+    final = sum(last_correct) / len(last_correct)
     samples = len(data.train) * recipe.epochs
     return RunResult(
         recipe=recipe.name,
@@ -375,6 +387,7 @@ def run_recipe(
         peak_memory_bytes=memory.peak,
         memory_kind="cuda allocated" if device.type == "cuda" else "RSS growth",
         time_to_target=probe.reached if probe else None,
+        final_correct=last_correct,
         curve=curve,
         log_history=list(trainer.state.log_history),
     )
