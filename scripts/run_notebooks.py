@@ -8,6 +8,7 @@ if the kernel does not see a CUDA device. Failures are reported with the cell an
 
     python scripts/run_notebooks.py                      # all notebooks, full mode
     python scripts/run_notebooks.py --fast --only 01 09  # two notebooks, fast mode
+    python scripts/run_notebooks.py --fast --twice       # Run All twice in one kernel
 """
 
 from __future__ import annotations
@@ -23,13 +24,24 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO_ROOT / "notebooks"
 
 
-def run_one(path: Path, timeout: int) -> dict:
-    """Execute one notebook in a fresh kernel; returns its time, setup line and first error."""
+def run_one(path: Path, timeout: int, twice: bool = False) -> dict:
+    """Execute one notebook in a fresh kernel; returns its time, setup line and first error.
+
+    With `twice`, every cell runs a second time after the first pass, in the same kernel, as
+    when a learner chooses Run All again: state left by the first pass must not break it.
+    """
+    import copy
+
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     nb = nbformat.read(path, as_version=4)
+    if twice:
+        second = copy.deepcopy(nb.cells)
+        for cell in second:
+            cell["id"] = f"{cell['id']}-again"
+        nb.cells = nb.cells + second
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -71,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="fail every notebook whose setup line does not report a CUDA device",
     )
+    parser.add_argument("--twice", action="store_true", help="run every notebook twice in one kernel")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--json", type=Path, default=REPO_ROOT / "outputs" / "run_notebooks.json")
     parser.add_argument("--dir", type=Path, default=NOTEBOOKS, help="folder of the notebooks")
@@ -87,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     reports = []
     for path in paths:
         print(f"{path.name} ...", end=" ", flush=True)
-        report = run_one(path, args.timeout)
+        report = run_one(path, args.timeout, twice=args.twice)
         if report["ok"] and args.require_cuda and "device: cuda" not in report["setup"]:
             report.update(ok=False, error=f"not on CUDA: {report['setup']!r}")
         reports.append(report)

@@ -78,3 +78,32 @@ def test_notebook_runner_can_require_cuda(tmp_path):
         assert done.returncode == 0 and report["ok"]
     else:  # on a machine without CUDA, --require-cuda must fail, and say why
         assert done.returncode == 1 and "not on CUDA" in report["error"]
+
+
+def test_notebook_runner_twice_catches_a_notebook_that_breaks_on_rerun(tmp_path):
+    # A learner's second "Run All": state from the first pass must not break the notebook.
+    _notebook(tmp_path / "01_rerun_safe.ipynb", "items = []", "items.append(1)",
+              "assert items == [1]")
+    _notebook(tmp_path / "02_rerun_breaks.ipynb", "try:\n    counter += 1\nexcept NameError:\n"
+              "    counter = 1", "assert counter == 1, 'second pass'")
+    out = tmp_path / "run.json"
+    command = [
+        sys.executable, str(REPO_ROOT / "scripts" / "run_notebooks.py"),
+        "--fast", "--twice", "--dir", str(tmp_path), "--json", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=600)
+    safe, breaks = json.loads(out.read_text())["notebooks"]
+    assert done.returncode == 1 and safe["ok"] and not breaks["ok"]
+    assert "second pass" in breaks["error"]
+
+
+def test_a_lesson_passes_when_run_twice_in_one_kernel(tmp_path):
+    # Lesson 03 (hand-written autograd, paths, exercises) is cheap; .ci/run does every lesson.
+    out = tmp_path / "run.json"
+    command = [
+        sys.executable, str(REPO_ROOT / "scripts" / "run_notebooks.py"),
+        "--fast", "--twice", "--only", "03", "--json", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=600)
+    (report,) = json.loads(out.read_text())["notebooks"]
+    assert done.returncode == 0 and report["ok"], report
