@@ -5,3 +5,9 @@ import os
 os.environ.setdefault("COURSE_FAST", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# Offline, the course uses GPT-2 and rotten_tomatoes when they are in the local Hugging Face
+# caches. The suite is about the stand-ins (fast, deterministic): point it at caches of its own.
+_test_caches = os.path.join(os.path.expanduser("~"), ".cache", "finetune-course", "test-hf")
+os.environ.setdefault("HF_HUB_CACHE", os.path.join(_test_caches, "hub"))
+os.environ.setdefault("HF_DATASETS_CACHE", os.path.join(_test_caches, "datasets"))

@@ -109,8 +109,15 @@ class Env:
     threads: int = 0  # torch's CPU threads
 
     def training_kwargs(self) -> dict[str, bool]:
-        """Precision as ready TrainingArguments keyword arguments."""
-        return precision_kwargs(self.precision)
+        """Precision as ready TrainingArguments keyword arguments, e.g. {'bf16': True}.
+
+        A 16-bit precision on a CPU (COURSE_PRECISION's rehearsal) also needs use_cpu=True:
+        without it the Trainer refuses bf16 and fp16 when it finds no GPU.
+        """
+        kwargs = precision_kwargs(self.precision)
+        if kwargs and self.device.type == "cpu":
+            kwargs["use_cpu"] = True
+        return kwargs
 
     @property
     def dtype(self) -> torch.dtype:

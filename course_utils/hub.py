@@ -24,6 +24,8 @@ STANDIN_DATASETS = {
     "cornell-movie-review-data/rotten_tomatoes": "sentiment",
     "rotten_tomatoes": "sentiment",
 }
+MODEL_NAME = "openai-community/gpt2"
+DATASET_NAME = "cornell-movie-review-data/rotten_tomatoes"
 STANDIN_MODELS = {
     "openai-community/gpt2": "tiny-gpt2",
     "gpt2": "tiny-gpt2",
@@ -74,10 +76,60 @@ def is_offline() -> bool:
                 waited = time.perf_counter() - start
                 print(
                     f"Notice: the Hugging Face Hub ({hub_endpoint()}) did not answer within "
-                    f"{waited:.1f} s, so this session works offline with the course's small "
-                    "stand-in model and data set. Set HF_HUB_OFFLINE=1 to skip this check."
+                    f"{waited:.1f} s, so this session works offline: {offline_sources()}. "
+                    "If huggingface.co is blocked where you are, set HF_ENDPOINT to a mirror "
+                    "(e.g. HF_ENDPOINT=https://hf-mirror.com) before starting Jupyter. "
+                    "Set HF_HUB_OFFLINE=1 to skip this check."
                 )
     return _offline
+
+
+def hub_cache_dir() -> Path:
+    """huggingface_hub's cache folder (HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/...)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"])
+    home = os.environ.get("HF_HOME") or Path.home() / ".cache" / "huggingface"
+    return Path(home) / "hub"
+
+
+def datasets_cache_dir() -> Path:
+    """datasets' cache folder (HF_DATASETS_CACHE, else HF_HOME/datasets, else ~/.cache/...)."""
+    if os.environ.get("HF_DATASETS_CACHE"):
+        return Path(os.environ["HF_DATASETS_CACHE"])
+    home = os.environ.get("HF_HOME") or Path.home() / ".cache" / "huggingface"
+    return Path(home) / "datasets"
+
+
+def in_local_cache(name: str, repo_type: str) -> bool:
+    """True if this machine's Hugging Face caches can serve a Hub repository offline.
+
+    A model: huggingface_hub's layout, `models--owner--name/refs/main` naming a revision whose
+    `snapshots/<revision>/config.json` exists. A data set: what `load_dataset` prepared when it
+    last ran online, `owner___name/<config>/<version>/<hash>/dataset_info.json` in datasets'
+    cache (offline, load_dataset reads that copy, not the raw downloads).
+    """
+    if repo_type not in ("model", "dataset"):
+        raise ValueError(f"repo_type must be 'model' or 'dataset', not {repo_type!r}.")
+    if "/" not in name:
+        return False
+    if repo_type == "dataset":
+        root = datasets_cache_dir() / name.replace("/", "___")
+        return any(root.glob("*/*/*/dataset_info.json"))
+    repo = hub_cache_dir() / f"models--{name.replace('/', '--')}"
+    try:
+        revision = (repo / "refs" / "main").read_text().strip()
+    except OSError:
+        return False
+    return (repo / "snapshots" / revision / "config.json").is_file()
+
+
+def offline_sources() -> str:
+    """Which model and data set an offline session uses: the cached real ones or stand-ins."""
+    model = "GPT-2 from your local cache" if in_local_cache(MODEL_NAME, "model") else (
+        "the course's small stand-in model")
+    data = "rotten_tomatoes from your local cache" if in_local_cache(DATASET_NAME, "dataset") \
+        else "the course's made-up stand-in reviews"
+    return f"{model}, {data}"
 
 
 def _standin_path(name: str, table: dict[str, str], kind: str) -> str:
@@ -98,7 +150,13 @@ def _resolve(name: str, table: dict[str, str], kind: str) -> str:
         raise ValueError(f"name must be a non-empty string, not {name!r}.")
     if Path(name).is_dir():  # a local folder is used as it is, online or not
         return name
-    return _standin_path(name, table, kind) if is_offline() else name
+    if not is_offline():
+        return name
+    # Offline, the real thing is used when it is in the local Hugging Face cache: with
+    # HF_HUB_OFFLINE=1, from_pretrained and load_dataset read it from there.
+    if in_local_cache(name, "dataset" if kind == "data set" else "model"):
+        return name
+    return _standin_path(name, table, kind)
 
 
 def resolve_dataset(name: str) -> str:

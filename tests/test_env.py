@@ -155,3 +155,13 @@ def test_env_and_hub_do_not_import_each_other_in_a_circle():
         if isinstance(node, ast.ImportFrom) for alias in node.names
     }
     assert "env" not in imported and "course_utils.env" not in imported
+
+
+def test_16_bit_on_a_cpu_tells_the_trainer_to_use_the_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.setattr("course_utils.hub._offline", True)
+    monkeypatch.setenv("COURSE_PRECISION", "bf16")
+    assert env.current_env().training_kwargs() == {"bf16": True, "use_cpu": True}
+    monkeypatch.delenv("COURSE_PRECISION")
+    assert env.current_env().training_kwargs() == {}

@@ -128,3 +128,83 @@ def test_offline_switch_skips_the_probe(monkeypatch):
     start = time.perf_counter()
     assert hub.is_offline()
     assert time.perf_counter() - start < 0.1
+
+
+def _fake_hub_cache(root: Path, repo_type: str, name: str, files: dict[str, Path | bytes]):
+    """Lay files out as huggingface_hub caches a download: refs/main -> snapshots/<rev>/."""
+    repo = root / f"{repo_type}s--{name.replace('/', '--')}"
+    revision = "0123456789abcdef0123456789abcdef01234567"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(revision)
+    for relative, content in files.items():
+        target = repo / "snapshots" / revision / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content if isinstance(content, bytes) else content.read_bytes())
+    return repo
+
+
+def _prepared_dataset_cache(cache: Path, parquet_dir: Path) -> None:
+    """What load_dataset leaves in datasets' cache after loading rotten_tomatoes online:
+    cornell-movie-review-data___rotten_tomatoes/default/0.0.0/<hash>/ with arrow files."""
+    from datasets.packaged_modules.parquet.parquet import Parquet
+
+    files = {s: str(parquet_dir / f"{s}.parquet") for s in ("train", "validation", "test")}
+    builder = Parquet(cache_dir=str(cache), dataset_name="rotten_tomatoes", data_files=files,
+                      hash="0123456789abcdef")
+    builder.download_and_prepare()
+    root = cache / "rotten_tomatoes"
+    (config,) = [p for p in root.iterdir() if p.is_dir()]
+    config.rename(root / "default")  # the Hub data set's config name
+    root.rename(cache / "cornell-movie-review-data___rotten_tomatoes")
+
+
+def test_offline_uses_the_real_model_and_data_when_cached(tmp_path):
+    # A learner who once ran the course online has GPT-2 and rotten_tomatoes in the cache; we
+    # stand in for them with the stand-ins' files, laid out as huggingface_hub lays them out.
+    from course_utils import standins
+
+    cache = tmp_path / "hub"
+    model_dir = standins.tiny_gpt2_dir()
+    _fake_hub_cache(cache, "model", "openai-community/gpt2",
+                    {p.name: p for p in model_dir.iterdir() if p.is_file()})
+    _prepared_dataset_cache(tmp_path / "datasets", standins.sentiment_dataset_dir())
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(cache),
+           "HF_DATASETS_CACHE": str(tmp_path / "datasets"), "COURSE_CACHE": str(tmp_path / "c")}
+    code = (
+        "from course_utils import hub\n"
+        "m = hub.resolve_model('openai-community/gpt2')\n"
+        "d = hub.resolve_dataset('cornell-movie-review-data/rotten_tomatoes')\n"
+        "print('RESOLVED', m, d, hub.is_standin(m), hub.is_standin(d))\n"
+        "print('SOURCES', hub.offline_sources())\n"
+        "from datasets import load_dataset\n"
+        "from transformers import AutoModelForCausalLM\n"
+        "print('ROWS', len(load_dataset(d)['train']))\n"
+        "print('LAYERS', AutoModelForCausalLM.from_pretrained(m).config.n_layer)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300, cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    assert ("RESOLVED openai-community/gpt2 cornell-movie-review-data/rotten_tomatoes "
+            "False False") in out
+    assert "GPT-2 from your local cache" in out and "rotten_tomatoes from your local cache" in out
+    assert f"ROWS {standins.SPLIT_SIZES['train']}" in out
+    assert not (tmp_path / "c").exists()  # no stand-in was built
+
+
+def test_offline_without_a_cache_says_it_uses_the_standins(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty"))
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "empty"))
+    assert not hub.in_local_cache("openai-community/gpt2", "model")
+    assert "stand-in model" in hub.offline_sources() and "stand-in reviews" in hub.offline_sources()
+    with pytest.raises(ValueError, match="repo_type"):
+        hub.in_local_cache("openai-community/gpt2", "space")
+
+
+def test_notice_names_the_endpoint_it_tried_and_how_to_use_a_mirror(tmp_path):
+    listener, endpoint = _silent_endpoint()
+    listener.close()
+    out = _run_setup(endpoint, tmp_path)
+    notice = next(line for line in out.splitlines() if line.startswith("Notice:"))
+    assert f"({endpoint})" in notice
+    assert "HF_ENDPOINT" in notice and "mirror" in notice
