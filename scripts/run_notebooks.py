@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="fail every notebook whose setup line does not report a CUDA device",
     )
-    parser.add_argument("--twice", action="store_true", help="run every notebook twice in one kernel")
+    parser.add_argument("--twice", action="store_true", help="Run All twice in one kernel")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--json", type=Path, default=REPO_ROOT / "outputs" / "run_notebooks.json")
     parser.add_argument("--dir", type=Path, default=NOTEBOOKS, help="folder of the notebooks")
