@@ -1,5 +1,8 @@
 # The two commands of the course: `make lab` and `make test`. Both set up .venv first.
-PYTHON ?= python3
+# The first Python 3.11 or newer found (transformers 5.21 and later need 3.11).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -7,6 +10,9 @@ STAMP := $(VENV)/.installed
 .PHONY: lab test notebooks fork clean
 
 $(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "The course needs Python 3.11 or newer, and none was found."; \
+	  echo "Install one (Debian/Ubuntu: sudo apt install python3.11 python3.11-venv; or python.org)"; \
+	  echo "then run make again, or name it: make lab PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstalls whenever requirements.txt or pyproject.toml change.
