@@ -57,3 +57,96 @@ def test_checker_reports_crashes_and_prints_one_line(capsys):
 def test_checker_wants_a_function():
     with pytest.raises(TypeError, match="Pass your function itself"):
         check_square(9)
+
+
+# --- correct answers computed another valid way are accepted (tolerances follow the dtype) ----
+
+
+def test_float32_and_numpy_answers_are_judged_at_their_own_precision():
+    import numpy as np
+    import torch
+
+    from course_utils.exercises import lesson02, lesson05, lesson09
+
+    def swish_float32(z, beta):
+        value, derivative = lesson02.swish_and_derivative_solution(z.float(), beta)
+        return value, derivative
+
+    def swish_numpy(z, beta):
+        z = z.numpy()
+        s = 1 / (1 + np.exp(-beta * z))
+        return z * s, s + beta * z * s * (1 - s)
+
+    def merge_numpy(W1, b1, W2, b2):
+        return W2.numpy() @ W1.numpy(), W2.numpy() @ b1.numpy() + b2.numpy()
+
+    def permute_numpy(W1, b1, W2, b2, perm):
+        p = perm.numpy()
+        return W1.numpy()[p].astype(np.float64), b1.numpy()[p], W2.numpy()[:, p], b2.numpy()
+
+    def scaled_lr_numpy(lr, batch, new_batch, rule="sqrt"):
+        ratio = np.float32(new_batch / batch)
+        return np.float32(lr) * (np.sqrt(ratio) if rule == "sqrt" else ratio)
+
+    assert lesson02.check_swish_and_derivative(swish_float32, quiet=True)
+    assert lesson02.check_swish_and_derivative(swish_numpy, quiet=True)
+    assert lesson02.check_merge_linear(merge_numpy, quiet=True)
+    assert lesson05.check_permute_hidden_units(permute_numpy, quiet=True)
+    assert lesson09.check_scaled_lr(scaled_lr_numpy, quiet=True)
+    # The float32 answer is off by float32 rounding, which float64's tolerance would not allow.
+    z = torch.linspace(-6, 6, 241, dtype=torch.float64)
+    gap = (swish_float32(z, 5.0)[1] - lesson02.swish_and_derivative_solution(z, 5.0)[1]).abs()
+    assert gap.max() > 1e-9
+
+
+def test_other_valid_step_sizes_and_float32_slopes_pass_the_finite_difference_check():
+    import torch
+
+    from course_utils.exercises import lesson03
+
+    def step(h):
+        return lambda f, w: lesson03.numerical_gradient_solution(f, w, h)
+
+    def into_float32(f, w):  # the slopes stored in a float32 tensor
+        return lesson03.numerical_gradient_solution(f, w).to(torch.float32)
+
+    for h in (*lesson03.STEP_RANGE, 3e-6):
+        assert lesson03.check_numerical_gradient(step(h), quiet=True), h
+    assert lesson03.check_numerical_gradient(into_float32, quiet=True)
+    # A forward difference stays wrong even at the small end of the range.
+    forward = lambda f, w: lesson03._forward_difference(f, w, lesson03.STEP_RANGE[0])  # noqa: E731
+    assert lesson03.check_numerical_gradient(forward, quiet=True).status == WRONG
+
+
+def test_numbers_from_numpy_and_one_element_tensors_are_numbers():
+    import numpy as np
+    import torch
+
+    from course_utils.exercises import lesson03, lesson06
+
+    assert lesson03.check_learning_rate_for_bowl(lambda a, b: np.float32(2 / (a + b)), quiet=True)
+    assert lesson03.check_learning_rate_for_bowl(lambda a, b: torch.tensor(2 / (a + b)),
+                                                 quiet=True)
+    edge = lesson03.check_learning_rate_for_bowl(lambda a, b: np.float32(2 / max(a, b)),
+                                                 quiet=True)
+    assert edge.status == WRONG and "flips sign" in edge.message
+    # The Hessian arrives as float32: eigenvalues computed in float32 are right.
+    in_float32 = lambda h: 2 / torch.linalg.eigvalsh(h).max()  # noqa: E731
+    assert lesson06.check_stability_limit(in_float32, quiet=True)
+    assert lesson06.check_cosine_decay(lambda s, t: 0.5 * (1 + np.cos(np.pi * s / t)), quiet=True)
+
+
+def test_float64_losses_pass_and_half_precision_is_turned_down_with_the_reason():
+    import torch
+
+    from course_utils.exercises import lesson08
+
+    def in_float64(logits, targets):
+        return lesson08.stable_cross_entropy_solution(logits.double(), targets)
+
+    def in_bfloat16(logits, targets):
+        return lesson08.stable_cross_entropy_solution(logits.to(torch.bfloat16), targets)
+
+    assert lesson08.check_stable_cross_entropy(in_float64, quiet=True)
+    verdict = lesson08.check_stable_cross_entropy(in_bfloat16, quiet=True)
+    assert verdict.status == WRONG and "bfloat16" in verdict.message

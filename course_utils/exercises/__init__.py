@@ -5,16 +5,28 @@ Wrapped with `@exercise(reference=..., wrong=[...])` it becomes callable from a 
 `check_make_labels(make_labels)` prints one line (correct, not attempted yet, or what is wrong)
 and returns a Verdict. The reference solution and typical wrong answers are kept beside it, so
 the unit tests can show that every checker accepts its solution and rejects the mistakes.
+
+Numbers are compared by the rule of `course_utils.checks`: a value computed in a dtype with
+machine epsilon eps, from values of size `scale`, is trusted to 256 * eps * scale. `is_close`
+applies it without printing (a checker prints one verdict, nothing else), with the dtype the
+learner's answer actually has, so a correct answer in float32 or NumPy passes as well as one in
+float64, and a half-precision answer is turned down with the reason.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import numbers
 import pkgutil
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from course_utils.checks import DEFAULT_ULPS
 
 CORRECT, WRONG, NOT_ATTEMPTED = "correct", "wrong", "not attempted"
 _SYMBOLS = {CORRECT: "✅", WRONG: "❌", NOT_ATTEMPTED: "⏳"}
@@ -29,6 +41,73 @@ def expect(condition: bool, message: str) -> None:
     """Inside a checker: if `condition` is false, the answer is wrong, for the reason given."""
     if not condition:
         raise Mismatch(message)
+
+
+def float_dtype(*values) -> torch.dtype:
+    """The least precise float dtype among the values as the learner returned them: a tensor's
+    or NumPy array's own dtype; float64 for Python numbers, integers and anything else."""
+    found = []
+    for value in values:
+        if isinstance(value, torch.Tensor):
+            if value.is_floating_point():
+                found.append(value.dtype)
+            continue
+        try:
+            kind = np.asarray(value).dtype
+        except (TypeError, ValueError):
+            continue
+        if kind == np.float32:
+            found.append(torch.float32)
+        elif kind == np.float16:
+            found.append(torch.float16)
+    return max(found, key=lambda d: torch.finfo(d).eps, default=torch.float64)
+
+
+def as_number(value) -> float | None:
+    """A learner's number as a float (Python or NumPy scalar, or a one-element tensor or
+    array); None when it is not one number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dtype != torch.bool:
+        return float(value.detach().reshape(()))
+    if isinstance(value, np.ndarray) and value.size == 1 and np.issubdtype(value.dtype, np.number):
+        return float(value.reshape(()))
+    return None
+
+
+def _float64(value) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().to(torch.float64)
+    return torch.as_tensor(np.asarray(value, dtype=np.float64))
+
+
+def is_close(got, want, *, dtype: torch.dtype | None = None, scale=None,
+             ulps: float = DEFAULT_ULPS, atol=0.0) -> bool:
+    """Whether |got - want| <= atol + ulps * eps(dtype) * scale everywhere (NaN never is).
+
+    `dtype` defaults to the less precise of got and want, `scale` to their largest magnitude;
+    pass `scale` (a number, or a tensor of per-element scales) when the result was computed from
+    larger values, e.g. a difference or a sum with cancellation. `atol` adds a bound derived
+    elsewhere (a truncation error). An answer in float16 or bfloat16 is wrong here: its own
+    rounding, 1e-3 or worse, would hide the mistakes the checkers look for.
+    """
+    dtype = dtype or float_dtype(got, want)
+    if torch.finfo(dtype).eps > torch.finfo(torch.float32).eps:
+        raise Mismatch(
+            f"your answer is in {str(dtype).removeprefix('torch.')}, whose rounding (about "
+            f"{torch.finfo(dtype).eps:.0e} of each value) hides mistakes: compute it in "
+            "float32 or float64."
+        )
+    a, b = _float64(got), _float64(want)
+    if scale is None:
+        both = torch.cat([a.flatten(), b.flatten()])
+        both = both[torch.isfinite(both)]
+        scale = float(both.abs().max()) if both.numel() else 0.0
+    scale = _float64(scale)
+    tol = _float64(atol) + ulps * torch.finfo(dtype).eps * scale
+    return bool(torch.all((a == b) | ((a - b).abs() <= tol)))
 
 
 @dataclass(frozen=True)

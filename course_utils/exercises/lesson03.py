@@ -4,10 +4,12 @@ and a gradient-descent loop that knows when to stop. Each checker says what is w
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 
-from course_utils.exercises import Mismatch, exercise, expect
+from course_utils.checks import tolerance
+from course_utils.exercises import Mismatch, as_number, exercise, expect, float_dtype, is_close
 from course_utils.landscapes import descend, quadratic
 
 
@@ -53,6 +55,14 @@ def _neuron_loss(w, b, x, y):
     return ((torch.sigmoid(w * x + b) - y) ** 2).mean()
 
 
+def neuron_gradient_scale(w, b, x, y) -> float:
+    """The size of what dL/dw and dL/db add up: N terms |dL/dz_i| (|x_i| and 1). Their rounding
+    is relative to this total, which can be far larger than the gradient itself."""
+    p = torch.sigmoid(w * x + b)
+    dz = 2 * (p - y) / len(x) * p * (1 - p)
+    return float((dz.abs() * (x.abs() + 1)).sum())
+
+
 @exercise(
     reference=neuron_gradient_solution,
     wrong=[_forgets_sigmoid_slope, _sum_not_mean, _forgets_the_two, _wrong_sign],
@@ -65,25 +75,27 @@ def check_neuron_gradient(neuron_gradient) -> None:
         y = (torch.rand(n, generator=generator, dtype=torch.float64) > 0.5).to(torch.float64)
         result = neuron_gradient(w, b, x.clone(), y.clone())
         expect(isinstance(result, tuple | list) and len(result) == 2, "return (dL_dw, dL_db).")
+        dtype = float_dtype(*result)
         got = torch.stack([_tensor(r, "dL_dw and dL_db").reshape(()) for r in result])
         wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
         bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
         _neuron_loss(wt, bt, x, y).backward()
         want = torch.stack([wt.grad, bt.grad])
-        if torch.allclose(got, want, atol=1e-9):
+        scale = neuron_gradient_scale(w, b, x, y)
+        if is_close(got, want, dtype=dtype, scale=scale):
             continue
         hint = "compare each step of the chain rule with autograd."
-        if torch.allclose(got, -want, atol=1e-9):
+        p = torch.sigmoid(w * x + b)
+        dz = 2 * (p - y) / n
+        if is_close(got, -want, dtype=dtype, scale=scale):
             hint = "the sign is flipped: d/dp (p − y)² = 2(p − y), not 2(y − p)."
-        elif torch.allclose(got, want * n, atol=1e-9):
+        elif is_close(got, want * n, dtype=dtype, scale=n * scale):
             hint = f"it is {n} times too big: L is a mean, so divide by N = {n}."
-        elif torch.allclose(got, want / 2, atol=1e-9):
+        elif is_close(got, want / 2, dtype=dtype, scale=scale):
             hint = "it is half the right size: the square brings down a factor 2."
-        else:
-            p = torch.sigmoid(w * x + b)
-            dz = 2 * (p - y) / n
-            if torch.allclose(got, torch.stack([(dz * x).sum(), dz.sum()]), atol=1e-9):
-                hint = "the slope of the sigmoid is missing: multiply by σ'(z) = σ(z)(1 − σ(z))."
+        elif is_close(got, torch.stack([(dz * x).sum(), dz.sum()]), dtype=dtype,
+                      scale=float((dz.abs() * (x.abs() + 1)).sum())):
+            hint = "the slope of the sigmoid is missing: multiply by σ'(z) = σ(z)(1 − σ(z))."
         expect(
             False,
             f"at w={w}, b={b} you give ({float(got[0]):.6f}, {float(got[1]):.6f}), autograd "
@@ -170,6 +182,32 @@ def _exact_gradient(torch_fn, point):
     return w.grad
 
 
+# Central differences with any step in this range are accepted (h near 1e-5 is best).
+STEP_RANGE = (1e-6, 1e-4)
+
+
+def central_difference_error_bound(fn, torch_fn, point) -> torch.Tensor:
+    """How far (f(w + h e_j) - f(w - h e_j)) / 2h can be from df/dw_j in float64, for any h in
+    STEP_RANGE: one bound per coordinate, from two sources.
+
+    - Truncation: by Taylor's theorem the central difference is off by h²/6 |d³f/dw_j³| at a
+      point within h of w; we take twice its value at w (it changes far less within 1e-4).
+    - Rounding: each value of f is good to 256 ulps of |f| (the rule of course_utils.checks),
+      and w ± h is rounded to an ulp of |w|, which changes the step; both are divided by h.
+    """
+    h_min, h_max = STEP_RANGE
+    w = torch.tensor(point, dtype=torch.float64)
+    third = torch.autograd.functional.jacobian(
+        lambda v: torch.autograd.functional.hessian(torch_fn, v, create_graph=True), w
+    )
+    f_third = torch.stack([third[j, j, j] for j in range(len(w))]).abs()  # d³f/dw_j³
+    slope = _exact_gradient(torch_fn, point).abs()
+    eps = torch.finfo(torch.float64).eps
+    truncation = 2 * h_max**2 / 6 * f_third
+    rounding = (tolerance(torch.float64, abs(fn(point))) + eps * (w.abs() + h_max) * slope) / h_min
+    return truncation + rounding
+
+
 @exercise(
     reference=numerical_gradient_solution,
     wrong=[_forward_difference, _divides_by_h, _moves_w_and_forgets, _uses_autograd],
@@ -182,7 +220,8 @@ def check_numerical_gradient(numerical_gradient) -> None:
         w = torch.tensor(point, dtype=torch.float64)
         before = w.clone()
         try:
-            got = _tensor(numerical_gradient(f, w), "the gradient")
+            answer = numerical_gradient(f, w)
+            got = _tensor(answer, "the gradient")
         except RuntimeError as err:
             if "grad" not in str(err):
                 raise
@@ -197,18 +236,21 @@ def check_numerical_gradient(numerical_gradient) -> None:
         )
         expect(got.shape == w.shape, f"the gradient needs the shape of w, {tuple(w.shape)}.")
         want = _exact_gradient(torch_fn, point)
-        if torch.allclose(got, 2 * want, rtol=1e-4):
+        bound = central_difference_error_bound(fn, torch_fn, point)
+        dtype = float_dtype(answer)  # a float32 result adds its own rounding of the slopes
+        if is_close(got, 2 * want, dtype=dtype, scale=2 * want.abs(), atol=2 * bound):
             expect(
                 False,
                 f"for {name} your gradient is twice the true one: a central "
                 "difference spans 2h, so divide by 2h.",
             )
         expect(
-            torch.allclose(got, want, rtol=1e-6, atol=1e-6),
+            is_close(got, want, dtype=dtype, scale=want.abs(), atol=bound),
             f"for {name} at w={point} you give {[round(float(g), 6) for g in got]}, the exact "
             f"gradient is {[round(float(g), 6) for g in want]}. A forward difference "
             "(f(w+h) − f(w))/h is off by about h·f''/2; the central difference "
-            "(f(w+h) − f(w−h))/(2h) with h near 1e-5 is far more accurate.",
+            "(f(w+h) − f(w−h))/(2h) with h near 1e-5 (between 1e-6 and 1e-4) is far more "
+            "accurate.",
         )
 
 
@@ -249,10 +291,11 @@ def check_learning_rate_for_bowl(learning_rate_for_bowl) -> None:
     """learning_rate_for_bowl(a, b) -> a learning rate with which plain gradient descent on
     L = (a·w1² + b·w2²)/2 brings the loss down by a factor 1e10 within 300 steps."""
     for a, b in BOWLS:
-        lr = learning_rate_for_bowl(a, b)
+        answer = learning_rate_for_bowl(a, b)
+        lr = as_number(answer)  # a Python or NumPy number, or a one-element tensor
         expect(
-            isinstance(lr, int | float) and lr > 0,
-            f"return a positive number for a={a}, b={b}, not {lr!r}.",
+            lr is not None and lr > 0,
+            f"return a positive number for a={a}, b={b}, not {answer!r}.",
         )
         bowl = quadratic(a, b)
         path = descend(bowl, BOWL_START, BOWL_STEPS, lr=float(lr))
@@ -264,7 +307,8 @@ def check_learning_rate_for_bowl(learning_rate_for_bowl) -> None:
                 f"step multiplies w2 by (1 − η·b) = {1 - lr * b:.3g}; keep η below 2/b = "
                 f"{2 / b:.3g} (and below 2/a).",
             )
-        if abs(abs(1 - lr * max(a, b)) - 1) < 1e-9:
+        # At the edge, η·max(a, b) = 2 up to the rounding of η itself (in its own dtype).
+        if is_close(1 - lr * max(a, b), -1.0, dtype=float_dtype(answer), scale=1.0):
             expect(
                 False,
                 f"with η={lr:g} on a={a}, b={b}, the steep coordinate flips sign every step and "
@@ -332,7 +376,10 @@ def check_descend_until_converged(descend_until_converged) -> None:
         expect(isinstance(result, tuple | list) and len(result) == 2, "return (w, steps).")
         w, steps = _tensor(result[0], "w"), result[1]
         want_w, want_steps = descend_until_converged_solution(grad, w0, lr, tol, 5_000)
-        expect(isinstance(steps, int), f"steps is the number of updates, an int, not {steps!r}.")
+        expect(
+            isinstance(steps, numbers.Integral) and not isinstance(steps, bool),
+            f"steps is the number of updates, an int, not {steps!r}.",
+        )
         start_norm = float(torch.linalg.vector_norm(grad(torch.tensor(w0, dtype=torch.float64))))
         end_norm = float(torch.linalg.vector_norm(grad(w)))
         expect(
@@ -345,8 +392,11 @@ def check_descend_until_converged(descend_until_converged) -> None:
             f"you stopped after {steps} updates with ‖∇L‖ = {end_norm:.3g}, not below "
             f"tol = {tol:g}: test the norm of the gradient itself, not of the step η·∇L.",
         )
+        # Each update rounds w; with |1 − η·λ| <= 0.9 on these bowls every error then shrinks,
+        # so all of them add up to at most eps·|w0| / (1 − 0.9): 10 ulps, within the rule's 256.
         expect(
-            steps == want_steps and torch.allclose(w, want_w, atol=1e-12),
+            steps == want_steps
+            and is_close(w, want_w, dtype=float_dtype(result[0]), scale=max(map(abs, w0))),
             f"you stopped after {steps} updates, but ‖∇L‖ first drops below tol = {tol:g} after "
             f"{want_steps}: test the gradient norm before each update, and stop at the first w "
             "that passes.",

@@ -4,9 +4,10 @@ wrong."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
-from course_utils.exercises import exercise, expect
+from course_utils.exercises import exercise, expect, float_dtype, is_close
 
 # ------------------------------------------------------------- 1. one epoch's batches
 
@@ -97,17 +98,21 @@ def check_minibatch_gradient(minibatch_gradient) -> None:
     g = torch.Generator().manual_seed(0)
     G = torch.randn(50, 4, generator=g, dtype=torch.float64)
     for index in (torch.tensor([3, 7, 11]), torch.arange(50), torch.tensor([5])):
-        got = torch.as_tensor(minibatch_gradient(G, index))
+        answer = minibatch_gradient(G, index)
+        dtype = float_dtype(answer)
+        got = answer if isinstance(answer, torch.Tensor) else torch.as_tensor(np.asarray(answer))
         want = minibatch_gradient_solution(G, index)
+        rows = G[index].abs()  # a mean (or sum) of rows is rounded relative to their size
         expect(
             tuple(got.shape) == (4,),
             f"the gradient has one entry per parameter: shape (4,), not {tuple(got.shape)}. "
             "Average over the batch's rows (dim=0).",
         )
-        if len(index) > 1 and torch.allclose(got, G[index].sum(0)):
+        if len(index) > 1 and is_close(got, G[index].sum(0), dtype=dtype,
+                                       scale=float(rows.sum(0).max())):
             expect(False, "that is the sum of the rows: the loss is a mean, so is its gradient.")
         expect(
-            torch.allclose(got, want),
+            is_close(got, want, dtype=dtype, scale=float(rows.max())),
             "average only the batch's rows, G[index], not every row of G.",
         )
 
@@ -138,16 +143,21 @@ def _grows_with_batch(sigma2, batch_size, n):
 def check_expected_noise(expected_noise) -> None:
     """expected_noise(sigma2, batch_size, n) -> E||g_B - grad L||^2, drawing without repeats."""
     for sigma2, batch_size, n in ((2.0, 1, 100), (2.0, 10, 100), (0.5, 64, 1024), (3.0, 4, 1000)):
-        got = float(expected_noise(sigma2, batch_size, n))
+        answer = expected_noise(sigma2, batch_size, n)
+        got = float(answer)
         want = expected_noise_solution(sigma2, batch_size, n)
         expect(
-            abs(got - want) <= 1e-9 * max(1.0, want),
+            is_close(got, want, dtype=float_dtype(answer)),
             f"for sigma2={sigma2}, B={batch_size}, N={n} the noise is {want:.6g}, not {got:.6g}. "
             "Averaging B draws divides the variance by B (not by sqrt(B)), and drawing without "
             "repeats multiplies it by (N - B) / (N - 1).",
         )
-    whole = float(expected_noise(2.0, 100, 100))
-    expect(abs(whole) < 1e-12, f"a batch of all N rows is the full gradient: noise 0, not {whole}.")
+    answer = expected_noise(2.0, 100, 100)
+    whole = float(answer)
+    expect(  # 0, computed from values of size sigma2 = 2
+        is_close(whole, 0.0, dtype=float_dtype(answer), scale=2.0),
+        f"a batch of all N rows is the full gradient: noise 0, not {whole}.",
+    )
 
 
 # ------------------------------------------------------------- 4. the critical batch size

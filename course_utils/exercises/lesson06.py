@@ -8,7 +8,7 @@ import math
 import numpy as np
 import torch
 
-from course_utils.exercises import exercise, expect
+from course_utils.exercises import exercise, expect, float_dtype, is_close
 
 # ------------------------------------------------------------ 1. the stability limit
 
@@ -43,10 +43,12 @@ def check_stability_limit(stability_limit) -> None:
         ([[3.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 3.0]], "a 3-D bowl"),
     ]
     for hessian, name in cases:
-        got = float(stability_limit(torch.tensor(hessian)))
+        given = torch.tensor(hessian)  # float32: the answer can be no more precise than that
+        answer = stability_limit(given)
+        got = float(answer)
         want = stability_limit_solution(hessian)
-        expect(
-            math.isclose(got, want, rel_tol=1e-6),
+        expect(  # eigvalsh gets lambda_max (= |H|), so 2 / lambda_max, to a few ulps of itself
+            is_close(got, want, dtype=float_dtype(answer, given)),
             f"for {name} the limit is {want:.4g}, not {got:.4g}. The steepest direction sets "
             "it: 2 divided by the largest eigenvalue (torch.linalg.eigvalsh), which the "
             "diagonal does not show when the bowl is tilted.",
@@ -103,9 +105,10 @@ def check_linear_warmup_decay(linear_warmup_decay) -> None:
             total,
         )
         for step in range(total + 1):
-            got = float(linear_warmup_decay(step, warmup, total))
-            expect(
-                math.isclose(got, want[step], abs_tol=1e-9),
+            answer = linear_warmup_decay(step, warmup, total)
+            got = float(answer)
+            expect(  # a multiplier computed from values of size 1
+                is_close(got, want[step], dtype=float_dtype(answer), scale=1.0),
                 f"with {warmup} warm-up steps of {total}, step {step} should give "
                 f"{want[step]:.4f}, not {got:.4f}. Warm-up: step / warmup_steps (0 at step 0); "
                 "then (total_steps - step) / (total_steps - warmup_steps).",
@@ -141,9 +144,10 @@ def check_cosine_decay(cosine_decay) -> None:
             lambda opt, t=total: transformers.get_cosine_schedule_with_warmup(opt, 0, t), total
         )
         for step in range(total + 1):
-            got = float(cosine_decay(step, total))
-            expect(
-                math.isclose(got, want[step], abs_tol=1e-9),
+            answer = cosine_decay(step, total)
+            got = float(answer)
+            expect(  # 1 + cos(...) adds values of size 1, whatever the result
+                is_close(got, want[step], dtype=float_dtype(answer), scale=1.0),
                 f"with {total} steps, step {step} should give {want[step]:.4f}, not {got:.4f}: "
                 "start at 1, pass 0.5 half-way, end at 0 (half a cosine wave, shifted up by 1 "
                 "and halved).",
@@ -201,10 +205,11 @@ def check_pick_rate(pick_rate) -> None:
         [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.38, 0.37, 0.36, 0.35, 0.34],
     ]
     for losses in cases:
-        got = float(pick_rate(rates.copy(), list(losses)))
+        answer = pick_rate(rates.copy(), list(losses))
+        got = float(answer)
         want = pick_rate_solution(rates, losses)
         expect(
-            math.isclose(got, want, rel_tol=1e-9),
+            is_close(got, want, dtype=float_dtype(answer)),
             f"for losses {losses} the pick is {want:.3g}, not {got:.3g}. Cut the curve where "
             "the loss first exceeds 4x its lowest value so far (or is not finite), take the "
             "rate of the lowest loss before the cut, and divide it by 10 for a safety margin.",

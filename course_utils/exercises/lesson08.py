@@ -3,10 +3,12 @@ loss with its shift and -100 masking, label smoothing. Each checker compares wit
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
-from course_utils.exercises import exercise, expect
+from course_utils.exercises import exercise, expect, float_dtype, is_close
 
 
 def _classification_cases() -> list[tuple[str, torch.Tensor, torch.Tensor]]:
@@ -20,6 +22,13 @@ def _classification_cases() -> list[tuple[str, torch.Tensor, torch.Tensor]]:
         ("logits of ±1000", torch.tensor([[1000.0, -1000.0, 3.0], [5.0, 1000.0, -1000.0]]),
          torch.tensor([2, 1])),
     ]
+
+
+def _logit_scale(logits: torch.Tensor) -> float:
+    """The size of the values a cross-entropy combines: log-sum-exp (at most max|z| + log K)
+    and the target's logit. The loss is their difference, so its rounding is relative to this,
+    not to the (possibly small) loss."""
+    return float(logits.abs().max()) + math.log(logits.shape[-1])
 
 
 def _scalar(x, what: str) -> torch.Tensor:
@@ -65,15 +74,17 @@ def check_stable_cross_entropy(stable_cross_entropy) -> None:
     for what, logits, targets in _classification_cases():
         got = _scalar(stable_cross_entropy(logits.clone(), targets.clone()), "the loss")
         want = F.cross_entropy(logits, targets)
+        dtype, scale = float_dtype(got, want), _logit_scale(logits)
         expect(
             bool(torch.isfinite(got)),
             f"with {what} your loss is {got.item()}: exp() of a large logit overflows. Subtract "
             "each row's largest logit before exp(), then add it back after the log.",
         )
-        if torch.isclose(got, want * len(targets), atol=1e-4, rtol=1e-5) and len(targets) > 1:
+        if len(targets) > 1 and is_close(got, want * len(targets), dtype=dtype,
+                                         scale=scale * len(targets)):
             expect(False, f"with {what} you return the sum over rows; return the mean.")
         expect(
-            torch.isclose(got, want, atol=1e-4, rtol=1e-5),
+            is_close(got, want, dtype=dtype, scale=scale),
             f"with {what} the mean cross-entropy is {want.item():.4f}, yours is {got.item():.4f}. "
             "Per row it is log(sum_j exp(z_j)) - z_target, with the softmax over the classes "
             "(the last dimension).",
@@ -132,8 +143,8 @@ def check_binary_cross_entropy_with_logits(binary_cross_entropy_with_logits) -> 
             "and log(0) = -inf. Write the loss in z: max(z, 0) - y*z + log(1 + exp(-|z|)).",
         )
         worst = (got - want).abs().argmax()
-        expect(
-            torch.allclose(got, want, atol=1e-4, rtol=1e-5),
+        expect(  # max(z, 0) and y·z are of size |z|, log(1 + e^-|z|) at most log 2
+            is_close(got, want, dtype=float_dtype(got, want), scale=z.abs() + math.log(2)),
             f"with {what}: for z = {z[worst].item():g}, y = {y[worst].item():g} the loss is "
             f"{want[worst].item():.4f}, yours is {got[worst].item():.4f}. (Clamping "
             "probabilities gives 100 where the loss is 30; check the sign of the y*z term.)",
@@ -192,13 +203,14 @@ def check_causal_lm_loss(causal_lm_loss) -> None:
         got = _scalar(causal_lm_loss(logits.clone(), labels.clone()), "the loss")
         want = causal_lm_loss_solution(logits, labels)
         unshifted = _no_shift(logits, labels)
+        dtype, scale = float_dtype(got, want), _logit_scale(logits)
         expect(
-            not torch.isclose(got, unshifted, atol=1e-5),
+            not is_close(got, unshifted, dtype=dtype, scale=scale),
             f"with {what}: you compare each label with the logits at its own position. The "
             "logits at position t predict token t + 1: compare logits[:, :-1] with labels[:, 1:].",
         )
         expect(
-            torch.isclose(got, want, atol=1e-5, rtol=1e-5),
+            is_close(got, want, dtype=dtype, scale=scale),
             f"with {what} the model's loss is {want.item():.4f}, yours is {got.item():.4f}. "
             "Shift (logits[:, :-1] against labels[:, 1:]), skip -100 with ignore_index, and "
             "average over the scored tokens of the whole batch, not over rows or all positions.",
@@ -246,8 +258,11 @@ def check_label_smoothed_cross_entropy(label_smoothed_cross_entropy) -> None:
             want = F.cross_entropy(logits, targets, label_smoothing=epsilon)
             expect(bool(torch.isfinite(got)),
                    f"with {what} your loss is {got.item()}: use a stable log-softmax.")
+            # The loss averages -log p_k over all classes; each is at most max z - min z + log K.
+            spread = float((logits.amax(dim=-1) - logits.amin(dim=-1)).max())
             expect(
-                torch.isclose(got, want, atol=1e-3, rtol=1e-5),
+                is_close(got, want, dtype=float_dtype(got, want),
+                         scale=spread + math.log(logits.shape[-1])),
                 f"with {what} and epsilon = {epsilon} the loss is {want.item():.4f}, yours is "
                 f"{got.item():.4f}. The target is 1 - epsilon on the true class plus epsilon/K "
                 "on every class (the true one included): (1 - eps) * CE + eps * mean_k(-log p_k).",
