@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("COURSE_FAST", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Waiting threads sleep rather than spin (see course_utils/__init__.py); set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 # Offline, the course uses GPT-2 and rotten_tomatoes when they are in the local Hugging Face
 # caches. The suite is about the stand-ins (fast, deterministic): point it at caches of its own.

@@ -274,6 +274,7 @@ class RunResult:
     memory_kind: str  # "cuda allocated" or "RSS growth"
     time_to_target: float | None  # training seconds until validation accuracy >= target
     final_correct: list[bool] = field(default_factory=list)  # per validation row, at the end
+    step_seconds: list[float] = field(default_factory=list)  # wall time of each optimizer step
     curve: list[tuple[float, int, float]] = field(default_factory=list)  # (seconds, step, acc)
     log_history: list[dict] = field(default_factory=list)
 
@@ -290,6 +291,22 @@ class RunResult:
             "accuracy": round(self.final_accuracy, 4),
             "peak memory MB": round(self.peak_memory_bytes / 2**20, 1),
         }
+
+
+def _step_clock(durations: list):
+    """A TrainerCallback that records the wall time of every optimizer step."""
+    from transformers import TrainerCallback
+
+    class StepClock(TrainerCallback):
+        def on_step_begin(self, args, state, control, **kwargs):
+            self.start = time.perf_counter()
+
+        def on_step_end(self, args, state, control, model=None, **kwargs):
+            if model is not None and model.device.type == "cuda":
+                torch.cuda.synchronize(model.device)
+            durations.append(time.perf_counter() - self.start)
+
+    return StepClock()
 
 
 def _accuracy_probe(
@@ -352,7 +369,8 @@ def run_recipe(
     accuracy_before = data.accuracy(model)
     curve: list[tuple[float, int, float]] = []
     last_correct: list[bool] = []
-    callbacks = []
+    step_seconds: list[float] = []
+    callbacks = [_step_clock(step_seconds)]  # first, so that a probe's pause is not timed
     probe = None
     if probe_every:
         probe = _accuracy_probe(data, probe_every, target_accuracy, curve, last_correct)
@@ -388,6 +406,7 @@ def run_recipe(
         memory_kind="cuda allocated" if device.type == "cuda" else "RSS growth",
         time_to_target=probe.reached if probe else None,
         final_correct=last_correct,
+        step_seconds=step_seconds,
         curve=curve,
         log_history=list(trainer.state.log_history),
     )

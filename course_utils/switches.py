@@ -1,8 +1,8 @@
 """The course's environment switches, each read in this one place.
 
 COURSE_FAST (fewer data and steps), HF_HUB_OFFLINE (no Hub), COURSE_PRECISION (bf16, fp16 or
-fp32 instead of what the hardware suggests) and COURSE_THREADS (torch's CPU threads). Set them
-before the kernel starts.
+fp32 instead of what the hardware suggests), COURSE_THREADS (torch's CPU threads) and
+COURSE_FULL_SIZE (GPT-2 at full size even without a GPU). Set them before the kernel starts.
 """
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ def fast() -> bool:
 def hub_offline_requested() -> bool:
     """HF_HUB_OFFLINE=1: do not try the Hub at all."""
     return env_flag("HF_HUB_OFFLINE")
+
+
+def full_size_on_cpu() -> bool:
+    """COURSE_FULL_SIZE=1: train GPT-2 at full size even on a CPU (hours, not minutes)."""
+    return env_flag("COURSE_FULL_SIZE")
 
 
 def precision_override() -> str | None:
