@@ -215,3 +215,37 @@ def test_correct_answers_written_another_way_pass_lessons_01_to_03():
         return w, steps
 
     assert lesson03.check_descend_until_converged(with_while, quiet=True)
+
+
+# --- the hints name the actual mistake (lessons 07-09) ------------------------------------------
+
+
+@pytest.mark.parametrize(("module", "checker", "wrong", "words"), [
+    ("lesson07", "check_adam_step", "_adam_paper_efficient_form", "eps to sqrt(v_hat)"),
+    ("lesson07", "check_adam_step", "_adam_returns_corrected_state", "bias-corrected m_hat"),
+    ("lesson07", "check_adamw_step", "_adamw_decay_after_step", "after Adam's step"),
+    ("lesson07", "check_optimizer_state_bytes", "_counts_step_counter", "step counter"),
+    ("lesson07", "check_optimizer_state_bytes", "_adds_master_copy", "master copy"),
+    ("lesson08", "check_stable_cross_entropy", "_global_max_log_sum_exp", "each row's own"),
+    ("lesson08", "check_stable_cross_entropy", "_log_of_softmax", "underflows to 0"),
+    ("lesson08", "check_stable_cross_entropy", "_naive_softmax_log", "overflows to inf"),
+    ("lesson08", "check_binary_cross_entropy_with_logits", "_bce_log1p_exp", "exp(z) overflows"),
+    ("lesson09", "check_merge_weight", "_integer_division", "alpha / rank = 2.667"),
+    ("lesson09", "check_merge_weight", "_hard_coded_two", "yours is W plus 2 *"),
+    ("lesson09", "check_merge_weight", "_sqrt_rank", "yours is W plus 2.828"),
+    ("lesson09", "check_merge_weight", "_linear_layout", "Conv1D"),
+    ("lesson09", "check_merge_weight", "_replaced_weight", "only the scaled update"),
+])
+def test_hint_names_the_cause(module, checker, wrong, words):
+    import importlib
+
+    lesson = importlib.import_module(f"course_utils.exercises.{module}")
+    verdict = getattr(lesson, checker)(getattr(lesson, wrong), quiet=True)
+    assert verdict.status == WRONG and words in verdict.message, verdict.message
+
+
+def test_adam_moves_are_printed_with_enough_digits():
+    from course_utils.exercises import lesson07
+
+    verdict = lesson07.check_adam_step(lesson07._adam_no_bias_correction, quiet=True)
+    assert "0.0099999351" in verdict.message  # torch's first move, not rounded to 0.01

@@ -3,9 +3,11 @@ the memory of an optimizer's state. Each checker runs the learner's step next to
 
 from __future__ import annotations
 
+import math
+
 import torch
 
-from course_utils.exercises import exercise, expect, float_dtype, is_close
+from course_utils.exercises import as_number, exercise, expect, float_dtype, is_close
 
 DTYPE = torch.float64
 
@@ -38,42 +40,70 @@ def _torch_path(optimizer_class, grads, **settings) -> list[torch.Tensor]:
     return path
 
 
-def _check_adam_like(step_fn, reference_class, settings_list, extra: dict | None = None) -> None:
+def _moves(x: torch.Tensor) -> list[float]:
+    return [float(f"{v:.8g}") for v in x.tolist()]
+
+
+def _check_adam_like(step_fn, reference_class, settings_list, reference_step,
+                     known_mistakes=()) -> None:
     """Run step_fn for 20 steps against torch's optimizer for each group of settings.
 
-    The weights (of size about 1) are compared by the rule of course_utils.checks: each step
-    rounds a weight once, and its own step lr·m̂/(√v̂ + eps) in a few operations done in another
-    order than torch's, so 20 steps differ by a few tens of ulps at most, within the rule's 256."""
+    `reference_step` (the reference solution) gives the state (m, v) the learner should return;
+    `known_mistakes` are (wrong_step, hint) pairs: when the first step matches a known mistake,
+    its hint names the cause. The weights (of size about 1) are compared by the rule of
+    course_utils.checks: each step rounds a weight once, and its own step lr·m̂/(√v̂ + eps) in a
+    few operations done in another order than torch's, so 20 steps differ by a few tens of ulps
+    at most, within the rule's 256."""
     grads = _gradients(20)
     for settings in settings_list:
-        want = _torch_path(reference_class, grads, **settings, **(extra or {}))
+        want = _torch_path(reference_class, grads, **settings)
         param, m, v = _start(), torch.zeros(5, dtype=DTYPE), torch.zeros(5, dtype=DTYPE)
         for t, g in enumerate(grads, start=1):
-            before = param.clone()
-            out = step_fn(param.clone(), g.clone(), m.clone(), v.clone(), t, **settings,
-                          **(extra or {}))
+            before, m_before, v_before = param.clone(), m.clone(), v.clone()
+            out = step_fn(param.clone(), g.clone(), m.clone(), v.clone(), t, **settings)
             expect(
                 isinstance(out, tuple) and len(out) == 3,
                 "return a tuple (param, m, v) of the new values.",
             )
             dtype = float_dtype(out[0])
             param, m, v = (_as_tensor(x, n) for x, n in zip(out, ("param", "m", "v")))
-            if t == 1:
+            _, m_want, v_want = reference_step(before, g, m_before, v_before, t, **settings)
+            if t == 1 and not is_close(param, want[0], dtype=dtype):
+                for mistake, hint in known_mistakes:
+                    guess = mistake(before, g, m_before, v_before, t, **settings)[0]
+                    expect(not is_close(param, guess, dtype=dtype),
+                           f"after the first step (settings {settings}): {hint}")
                 moved, moved_want = (param - before).abs(), (want[0] - before).abs()
                 expect(
-                    is_close(param, want[0], dtype=dtype),
+                    False,
                     f"after the first step (settings {settings}) your weights moved by "
-                    f"{[round(x, 6) for x in moved.tolist()]}, torch's by "
-                    f"{[round(x, 6) for x in moved_want.tolist()]}. At t = 1 the bias-corrected "
-                    "m_hat is g and v_hat is g², so the first step is lr·g/(|g| + eps), about lr "
-                    "for every weight: divide m by (1 - beta1**t) and v by (1 - beta2**t), "
-                    "with t starting at 1, and keep eps outside the square root.",
+                    f"{_moves(moved)}, torch's by {_moves(moved_want)}. At t = 1 the "
+                    "bias-corrected m_hat is g and v_hat is g², so the first step is "
+                    "lr·|g|/(|g| + eps), about lr wherever |g| >> eps: divide m by "
+                    "(1 - beta1**t) and v by (1 - beta2**t), with t starting at 1, and keep eps "
+                    "outside the square root.",
                 )
+            bias_corrected = (m_want / (1 - settings["beta1"] ** t),
+                              v_want / (1 - settings["beta2"] ** t))
+            expect(
+                not (is_close(m, bias_corrected[0], dtype=dtype)
+                     and is_close(v, bias_corrected[1], dtype=dtype)),
+                f"step {t}: you return the bias-corrected m_hat and v_hat as the state. Return "
+                "the running means m and v themselves; the correction is applied afresh at "
+                "each step, from m and v and the step number t.",
+            )
+            expect(
+                is_close(m, m_want, dtype=dtype) and is_close(v, v_want, dtype=dtype),
+                f"step {t}: the m and v you return differ from the running means by up to "
+                f"{max((m - m_want).abs().max().item(), (v - v_want).abs().max().item()):.2e}. "
+                "Check the moment updates: m = beta1*m + (1-beta1)*g and "
+                "v = beta2*v + (1-beta2)*g*g.",
+            )
             expect(
                 is_close(param, want[t - 1], dtype=dtype),
                 f"step {t} (settings {settings}): your parameters differ from torch's by up to "
-                f"{(param - want[t - 1]).abs().max().item():.2e}. Check the moment updates: "
-                "m = beta1*m + (1-beta1)*g and v = beta2*v + (1-beta2)*g*g.",
+                f"{(param - want[t - 1]).abs().max().item():.2e}, though m and v are right: "
+                "check the step lr * m_hat / (sqrt(v_hat) + eps).",
             )
 
 
@@ -111,6 +141,26 @@ def _adam_off_by_one_step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999,
     return adam_step_solution(param, grad, m, v, t + 1, lr, beta1, beta2, eps)
 
 
+def _adam_paper_efficient_form(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    step = lr * math.sqrt(1 - beta2**t) / (1 - beta1**t)  # eps then sits next to sqrt(v)
+    return param - step * m / (v.sqrt() + eps), m, v
+
+
+def _adam_returns_corrected_state(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999,
+                                  eps=1e-8):
+    # The learner keeps m_hat and v_hat as the state: right at step 1, wrong from step 2.
+    m_prev, v_prev = m * (1 - beta1 ** (t - 1)), v * (1 - beta2 ** (t - 1))
+    new, m_new, v_new = adam_step_solution(param, grad, m_prev, v_prev, t, lr, beta1, beta2, eps)
+    return new, m_new / (1 - beta1**t), v_new / (1 - beta2**t)
+
+
+EPS_HINT = ("your step is the Adam paper's 'efficient' form, lr_t = lr*sqrt(1 - beta2**t)/(1 - "
+            "beta1**t) with eps added to sqrt(v). torch adds eps to sqrt(v_hat), after the "
+            "correction: lr * m_hat / (sqrt(v_hat) + eps). The two differ where |g| is near eps.")
+
+
 ADAM_SETTINGS = [
     dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8),
     dict(lr=0.003, beta1=0.8, beta2=0.99, eps=1e-3),
@@ -130,11 +180,12 @@ class _AdamWFromSettings(torch.optim.AdamW):
 @exercise(
     reference=adam_step_solution,
     wrong=[_adam_no_bias_correction, _adam_corrects_only_m, _adam_eps_inside_sqrt,
-           _adam_off_by_one_step],
+           _adam_off_by_one_step, _adam_paper_efficient_form, _adam_returns_corrected_state],
 )
 def check_adam_step(adam_step) -> None:
     """adam_step(param, grad, m, v, t, lr, beta1, beta2, eps) -> (param, m, v), t from 1."""
-    _check_adam_like(adam_step, _AdamFromSettings, ADAM_SETTINGS)
+    _check_adam_like(adam_step, _AdamFromSettings, ADAM_SETTINGS, adam_step_solution,
+                     [(_adam_paper_efficient_form, EPS_HINT)])
 
 
 # ------------------------------------------------------------- 2. AdamW's decoupled decay
@@ -161,9 +212,20 @@ def _adamw_no_decay(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1
     return adam_step_solution(param, grad, m, v, t, lr, beta1, beta2, eps)
 
 
+def _adamw_decay_after_step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+                            weight_decay=0.01):
+    new, m, v = adam_step_solution(param, grad, m, v, t, lr, beta1, beta2, eps)
+    return new * (1 - lr * weight_decay), m, v
+
+
+DECAY_AFTER_HINT = ("you decay the weight after Adam's step, so the decay also shrinks the step. "
+                    "torch decays the old weight theta_(t-1) first, then subtracts Adam's step: "
+                    "theta * (1 - lr*weight_decay) - lr * m_hat / (sqrt(v_hat) + eps).")
+
+
 @exercise(
     reference=adamw_step_solution,
-    wrong=[_adamw_as_l2, _adamw_decay_without_lr, _adamw_no_decay],
+    wrong=[_adamw_as_l2, _adamw_decay_without_lr, _adamw_no_decay, _adamw_decay_after_step],
 )
 def check_adamw_step(adamw_step) -> None:
     """adamw_step(param, grad, m, v, t, lr, beta1, beta2, eps, weight_decay) -> (param, m, v)."""
@@ -182,7 +244,8 @@ def check_adamw_step(adamw_step) -> None:
         "through the gradient (that would be L2, which Adam divides by sqrt(v_hat)).",
     )
     settings = [dict(s, weight_decay=wd) for s, wd in zip(ADAM_SETTINGS, (0.01, 0.3))]
-    _check_adam_like(adamw_step, _AdamWFromSettings, settings)
+    _check_adam_like(adamw_step, _AdamWFromSettings, settings, adamw_step_solution,
+                     [(_adamw_decay_after_step, DECAY_AFTER_HINT)])
 
 
 # -------------------------------------------------------------------- 3. Nesterov momentum
@@ -257,9 +320,20 @@ def _ignores_bytes_per_value(n_params, optimizer, bytes_per_value=4):
     return n_params * {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}[optimizer] * 4
 
 
+def _counts_step_counter(n_params, optimizer, bytes_per_value=4):
+    counter = 4 if optimizer in ("adam", "adamw") else 0
+    return optimizer_state_bytes_solution(n_params, optimizer, bytes_per_value) + counter
+
+
+def _adds_master_copy(n_params, optimizer, bytes_per_value=4):
+    master = 4 * n_params if bytes_per_value < 4 else 0
+    return optimizer_state_bytes_solution(n_params, optimizer, bytes_per_value) + master
+
+
 @exercise(
     reference=optimizer_state_bytes_solution,
-    wrong=[_adam_one_buffer, _adamw_extra_buffer, _counts_weights_too, _ignores_bytes_per_value],
+    wrong=[_adam_one_buffer, _adamw_extra_buffer, _counts_weights_too, _ignores_bytes_per_value,
+           _counts_step_counter, _adds_master_copy],
 )
 def check_optimizer_state_bytes(optimizer_state_bytes) -> None:
     """optimizer_state_bytes(n_params, optimizer, bytes_per_value) -> bytes of state."""
@@ -274,6 +348,22 @@ def check_optimizer_state_bytes(optimizer_state_bytes) -> None:
             for name, hint in hints.items():
                 got = optimizer_state_bytes(n_params, name, bytes_per_value=bytes_per_value)
                 want = optimizer_state_bytes_solution(n_params, name, bytes_per_value)
+                expect(as_number(got) is not None,
+                       f"return a number of bytes, not {type(got).__name__}.")
+                extra = as_number(got) - want
+                expect(
+                    not (0 < extra <= 8),
+                    f"for {name!r} you count {extra:g} bytes more than the per-parameter state: "
+                    "the step counter t. torch does keep one (a 4-byte tensor per parameter "
+                    "tensor, not per parameter), but this exercise counts only m and v.",
+                )
+                expect(
+                    not (extra == 4 * n_params and bytes_per_value < 4),
+                    f"with {bytes_per_value} bytes per value you add 4 bytes per parameter, an "
+                    "fp32 master copy of the weights. Under mixed precision that copy is real "
+                    "memory (section 7), but it is weights, not optimizer state; here "
+                    "bytes_per_value means optimizers that store m and v in 8 or 16 bits.",
+                )
                 expect(
                     got == want,
                     f"for {n_params:,} parameters, {name!r}, {bytes_per_value} bytes per value, "

@@ -21,6 +21,8 @@ def _classification_cases() -> list[tuple[str, torch.Tensor, torch.Tensor]]:
          torch.tensor([0, 0])),
         ("logits of ±1000", torch.tensor([[1000.0, -1000.0, 3.0], [5.0, 1000.0, -1000.0]]),
          torch.tensor([2, 1])),
+        ("one row far below another row's largest logit",
+         torch.tensor([[1000.0, 0.0, 0.0], [-1000.0, -1000.0, -999.0]]), torch.tensor([0, 2])),
     ]
 
 
@@ -61,13 +63,24 @@ def _max_without_adding_back(logits, targets):
     return (shifted.exp().sum(dim=-1).log() - logits[torch.arange(len(targets)), targets]).mean()
 
 
+def _global_max_log_sum_exp(logits, targets):
+    m = logits.max()  # one max for the whole batch, not one per row
+    log_sum_exp = m + (logits - m).exp().sum(dim=-1).log()
+    return (log_sum_exp - logits[torch.arange(len(targets)), targets]).mean()
+
+
+def _log_of_softmax(logits, targets):
+    return -logits.softmax(dim=-1)[torch.arange(len(targets)), targets].log().mean()
+
+
 def _softmax_over_rows(logits, targets):
     return stable_cross_entropy_solution(logits.T, torch.zeros(logits.shape[1], dtype=torch.long))
 
 
 @exercise(
     reference=stable_cross_entropy_solution,
-    wrong=[_naive_softmax_log, _sum_not_mean, _max_without_adding_back, _softmax_over_rows],
+    wrong=[_naive_softmax_log, _sum_not_mean, _max_without_adding_back, _softmax_over_rows,
+           _global_max_log_sum_exp, _log_of_softmax],
 )
 def check_stable_cross_entropy(stable_cross_entropy) -> None:
     """stable_cross_entropy(logits (N, K), targets (N,)) -> mean cross-entropy, finite always."""
@@ -76,9 +89,17 @@ def check_stable_cross_entropy(stable_cross_entropy) -> None:
         want = F.cross_entropy(logits, targets)
         dtype, scale = float_dtype(got, want), _logit_scale(logits)
         expect(
+            not bool(torch.isnan(got)),
+            f"with {what} your loss is nan: exp() of a large logit overflows to inf, and "
+            "inf / inf is nan. Subtract each row's largest logit before exp(), then add it back "
+            "after the log.",
+        )
+        expect(
             bool(torch.isfinite(got)),
-            f"with {what} your loss is {got.item()}: exp() of a large logit overflows. Subtract "
-            "each row's largest logit before exp(), then add it back after the log.",
+            f"with {what} your loss is {got.item()}: a probability, or a row's sum of exp(), "
+            "underflows to 0, and log(0) = -inf. Work in log space: subtract each row's own "
+            "largest logit (not one maximum for the whole batch) before exp(), and take the log "
+            "of the sum, never of a softmax.",
         )
         if len(targets) > 1 and is_close(got, want * len(targets), dtype=dtype,
                                          scale=scale * len(targets)):
@@ -111,13 +132,18 @@ def _bce_wrong_sign(z, y):
     return z.clamp(min=0) + y * z + torch.log1p(torch.exp(-z.abs()))
 
 
+def _bce_log1p_exp(z, y):
+    return torch.log1p(torch.exp(z)) - y * z  # right in exact arithmetic; exp(100) overflows
+
+
 def _bce_mean(z, y):
     return binary_cross_entropy_with_logits_solution(z, y).mean()
 
 
 @exercise(
     reference=binary_cross_entropy_with_logits_solution,
-    wrong=[_bce_from_sigmoid, _bce_clamped_like_torch, _bce_wrong_sign, _bce_mean],
+    wrong=[_bce_from_sigmoid, _bce_clamped_like_torch, _bce_wrong_sign, _bce_mean,
+           _bce_log1p_exp],
 )
 def check_binary_cross_entropy_with_logits(binary_cross_entropy_with_logits) -> None:
     """binary_cross_entropy_with_logits(z, y) -> loss per element, finite for any z."""
@@ -139,8 +165,10 @@ def check_binary_cross_entropy_with_logits(binary_cross_entropy_with_logits) -> 
         )
         expect(
             bool(torch.isfinite(got).all()),
-            f"with {what} some of your losses are infinite: sigmoid(z) rounds to exactly 0 or 1, "
-            "and log(0) = -inf. Write the loss in z: max(z, 0) - y*z + log(1 + exp(-|z|)).",
+            f"with {what} some of your losses are infinite: either sigmoid(z) rounds to "
+            "exactly 0 or 1 and log(0) = -inf, or exp(z) overflows (float32 ends near e^88.7). "
+            "Write the loss so that no exponent is positive: max(z, 0) - y*z + "
+            "log(1 + exp(-|z|)).",
         )
         worst = (got - want).abs().argmax()
         expect(  # max(z, 0) and y·z are of size |z|, log(1 + e^-|z|) at most log 2

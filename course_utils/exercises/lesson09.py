@@ -92,27 +92,73 @@ def _replaced_weight(W, A, B, alpha, rank):
     return (alpha / rank) * A @ B
 
 
-@exercise(reference=merge_weight_solution, wrong=[_forgot_scale, _replaced_weight])
+def _integer_division(W, A, B, alpha, rank):
+    return W + (alpha // rank) * A @ B
+
+
+def _hard_coded_two(W, A, B, alpha, rank):
+    return W + 2 * A @ B
+
+
+def _alpha_only(W, A, B, alpha, rank):
+    return W + alpha * A @ B
+
+
+def _sqrt_rank(W, A, B, alpha, rank):
+    return W + (alpha / math.sqrt(rank)) * A @ B
+
+
+def _linear_layout(W, A, B, alpha, rank):
+    return W + (alpha / rank) * (A @ B).T  # nn.Linear's (out, in) layout
+
+
+def _effective_scale(got: torch.Tensor, W: torch.Tensor, update: torch.Tensor) -> float:
+    """The s for which W + s * update fits the answer best (least squares)."""
+    diff = got.detach().to(torch.float64) - W.to(torch.float64)
+    u = update.to(torch.float64)
+    return float((diff * u).sum() / (u * u).sum())
+
+
+@exercise(
+    reference=merge_weight_solution,
+    wrong=[_forgot_scale, _replaced_weight, _integer_division, _hard_coded_two, _alpha_only,
+           _sqrt_rank, _linear_layout],
+)
 def check_merge_weight(merge_weight) -> None:
     """merge_weight(W, A, B, alpha, rank) -> W + (alpha / rank) * A @ B."""
     gen = torch.Generator().manual_seed(0)
-    W, A, B = (
-        torch.randn(6, 5, generator=gen),
-        torch.randn(6, 2, generator=gen),
-        torch.randn(2, 5, generator=gen),
-    )
-    got = merge_weight(W.clone(), A.clone(), B.clone(), 4.0, 2)
-    want = merge_weight_solution(W, A, B, 4.0, 2)
-    expect(
-        torch.is_tensor(got) and got.shape == W.shape,
-        f"return a tensor shaped like W {tuple(W.shape)}.",
-    )
-    dtype = float_dtype(got, W)
-    # W + s A @ B rounds relative to its terms, |W| + s |A| @ |B| (s = alpha / rank = 2).
-    scale = float((W.abs() + 2.0 * A.abs() @ B.abs()).max())
-    expect(
-        not is_close(got, W + A @ B, dtype=dtype, scale=scale),
-        "scale the update by alpha / rank before adding it.",
-    )
-    expect(is_close(got, want, dtype=dtype, scale=scale),
-           "the merged weight is W plus the scaled A @ B.")
+    for d_in, d_out, rank, alpha in ((6, 5, 2, 4.0), (7, 7, 6, 16.0)):
+        W, A, B = (torch.randn(d_in, d_out, generator=gen), torch.randn(d_in, rank, generator=gen),
+                   torch.randn(rank, d_out, generator=gen))
+        try:
+            got = merge_weight(W.clone(), A.clone(), B.clone(), alpha, rank)
+        except NotImplementedError:  # the untouched stub (a RuntimeError too)
+            raise
+        except RuntimeError as err:
+            expect(False, f"your code raised RuntimeError ({err}). The shapes: W is "
+                   f"(d_in, d_out) = {tuple(W.shape)}, stored as GPT-2's Conv1D stores it, and "
+                   "A @ B is already (d_in, d_out): no transpose as for nn.Linear.")
+        scale_want = alpha / rank
+        want = merge_weight_solution(W, A, B, alpha, rank)
+        expect(
+            torch.is_tensor(got) and got.shape == W.shape,
+            f"return a tensor shaped like W {tuple(W.shape)}.",
+        )
+        dtype = float_dtype(got, W)
+        # W + s A @ B rounds relative to its terms, |W| + s |A| @ |B|.
+        scale = float((W.abs() + scale_want * A.abs() @ B.abs()).max())
+        expect(not is_close(got, scale_want * A @ B, dtype=dtype, scale=scale),
+               "you return only the scaled update; the merged weight is W plus it.")
+        if d_in == d_out:
+            expect(
+                not is_close(got, W + scale_want * (A @ B).T, dtype=dtype, scale=scale),
+                "you add the transpose of A @ B. W is (d_in, d_out) as in GPT-2's Conv1D, and "
+                "so is A @ B: add it as it is (nn.Linear would store the transpose).",
+            )
+        expect(
+            is_close(got, want, dtype=dtype, scale=scale),
+            f"with alpha = {alpha:g} and rank = {rank} the update is scaled by alpha / rank = "
+            f"{scale_want:.4g}; yours is W plus {_effective_scale(got, W, A @ B):.4g} * A @ B "
+            "(or something else). Use alpha / rank, a float division, computed from the "
+            "arguments.",
+        )
