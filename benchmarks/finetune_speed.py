@@ -20,13 +20,14 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sys
 import time
 from pathlib import Path
 
 import torch
 
-from course_utils import standins
+from course_utils import estimates, standins
 from course_utils.env import pick_device
 from course_utils.finetune import (
     Recipe,
@@ -136,17 +137,10 @@ def model_factory(shape: str):
 
 
 def training_flops_per_epoch(model: torch.nn.Module, data: SentimentData) -> float:
-    """Counted FLOPs of one training epoch: 3 x forward, forward = 2 x matmul weights per token
-    (tied LM head included) + 2 x layers x context x width for attention (Kaplan et al., 2020)."""
-    config = model.config
-    n_params = sum(p.numel() for p in model.parameters())
-    n_position = model.transformer.wpe.weight.numel()  # a lookup, not a matmul
-    tokens = sum(len(ids) for ids in data.train["input_ids"])
-    mean_context = tokens / len(data.train)
-    forward_per_token = (
-        2 * (n_params - n_position) + 2 * config.n_layer * mean_context * config.n_embd
-    )
-    return 3 * forward_per_token * tokens
+    """Counted FLOPs of one training epoch without padding: forward and backward (3 forwards) of
+    every row at its own length (course_utils.estimates, which equals torch's FLOP counter)."""
+    lengths = [len(ids) for ids in data.train["input_ids"]]
+    return sum(estimates.training_step_flops(model.config, 1, n) for n in lengths)
 
 
 def device_facts() -> dict:
@@ -209,18 +203,20 @@ def main(argv: list[str] | None = None) -> int:
     ]
     results = []
     for recipe in recipes:
-        steps = int(len(data.train) * args.epochs / recipe.batch_size)
+        steps = estimates.training_steps(len(data.train), recipe.batch_size, args.epochs)
         print(f"running {recipe.name!r}: {steps} steps ...", flush=True)
+        run_dir = args.output_dir / recipe.name.replace(" ", "_")
         results.append(
             run_recipe(
                 recipe,
                 make_model,
                 data,
-                args.output_dir / recipe.name.replace(" ", "_"),
+                run_dir,
                 target_accuracy=args.target,
                 probe_every=max(1, steps // 30),
             )
         )
+        shutil.rmtree(run_dir, ignore_errors=True)  # lesson 01's checkpoints: 1.5 GB each on GPT-2
 
     device = device_facts()
     flops = training_flops_per_epoch(make_model(), data)
