@@ -249,3 +249,17 @@ def test_bowl_paths_in_closed_form_match_autograd():
                               momentum=beta)
         np.testing.assert_allclose(explorer.path.points, expected.points, rtol=0,
                                    atol=tolerance(torch.float64, np.abs(expected.points).max()))
+
+
+def test_latency_benchmark_prints_medians_and_p90(capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "explorer_latency.py"
+    spec = importlib.util.spec_from_file_location("explorer_latency", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main(repeats=1)
+    assert set(result) == {"computation", "drawing", "whole update"}
+    assert all(0 < median <= p90 for median, p90 in result.values())
+    assert "median" in capsys.readouterr().out
