@@ -120,7 +120,8 @@ def test_course_precision_overrides_the_hardware(monkeypatch, value):
     found = env.current_env()
     assert found.precision == value and found.precision_forced
     assert f"precision: {value} (COURSE_PRECISION)" in found.summary()
-    assert found.training_kwargs() == env.precision_kwargs(value)
+    on_cpu = {"use_cpu": True} if value != "fp32" else {}  # 16 bits on a CPU: tell the Trainer
+    assert found.training_kwargs() == {**env.precision_kwargs(value), **on_cpu}
 
 
 def test_course_precision_rejects_nonsense(monkeypatch):

@@ -1,5 +1,7 @@
 """Every exercise checker accepts its reference solution and rejects typical wrong answers."""
 
+import importlib
+
 import pytest
 
 from course_utils.exercises import CORRECT, NOT_ATTEMPTED, WRONG, all_exercises, exercise, expect
@@ -189,3 +191,65 @@ def test_numpy_answers_of_lessons_04_05_are_accepted():
         return np.int64(np.ceil(np.log(risk) / np.log(1 - p) - 1e-12)).clip(min=1)
 
     assert lesson05.check_restarts_needed(numpy_restarts, quiet=True).status == CORRECT
+
+# --- named mistakes get named diagnoses; correct variants written another way pass ----------
+
+NAMED_MISTAKES = [  # (module, exercise, wrong answer, words the message must contain)
+    ("lesson01", "build_example", "_pads_to_max_len", "don't pad"),
+    ("lesson02", "merge_linear", "_merge_b2_through_W2", "don't multiply it by W2"),
+    ("lesson02", "swish_and_derivative", "_ignores_beta", "beta is missing"),
+    ("lesson02", "swish_and_derivative", "_beta_on_every_term", "both terms by β"),
+    ("lesson02", "swish_and_derivative", "_sigmoid_slope_is_sigmoid", "not σ(u)"),
+    ("lesson02", "swish_and_derivative", "_derivative_is_sigmoid", "first term"),
+    ("lesson02", "swish_and_derivative", "_uses_autograd_swish", "autograd is switched off"),
+    ("lesson03", "neuron_gradient", "_swapped", "swapped"),
+    ("lesson03", "neuron_gradient", "_slope_taken_at_p", "taken at p"),
+    ("lesson03", "neuron_gradient", "_forgets_x", "factor x_i"),
+    ("lesson03", "neuron_gradient", "_uses_autograd_neuron", "autograd is switched off"),
+    ("lesson03", "numerical_gradient", "_forward_difference", "forward"),
+    ("lesson03", "numerical_gradient", "_forward_difference_tiny_step", "forward"),
+    ("lesson03", "numerical_gradient", "_steps_too_small", "too small"),
+    ("lesson03", "numerical_gradient", "_all_coordinates_at_once", "at once"),
+    ("lesson03", "numerical_gradient", "_moves_w_and_forgets", "changed w"),
+    ("lesson03", "learning_rate_for_bowl", "_one_over_b", "a=10.0, b=1.0"),
+    ("lesson03", "descend_until_converged", "_tests_after_update", "before each update"),
+    ("lesson03", "descend_until_converged", "_ignores_max_steps", "max_steps"),
+    ("lesson03", "descend_until_converged", "_largest_entry_norm", "2-norm"),
+    ("lesson03", "descend_until_converged", "_updates_w0_in_place", "changed w0"),
+]
+
+
+@pytest.mark.parametrize(("module", "name", "wrong", "words"), NAMED_MISTAKES)
+def test_each_named_mistake_gets_its_own_diagnosis(module, name, wrong, words):
+    ex = EXERCISES[f"course_utils.exercises.{module}.{name}"]
+    mistake = getattr(importlib.import_module(f"course_utils.exercises.{module}"), wrong)
+    assert mistake in ex.wrong, f"{wrong} is not in the checker's wrong=[...] list"
+    verdict = ex(mistake, quiet=True)
+    assert verdict.status == WRONG and words in verdict.message, verdict.message
+
+
+def test_correct_answers_written_another_way_pass_lessons_01_to_03():
+    import numpy as np
+    import torch
+
+    from course_utils.exercises import lesson01, lesson03
+
+    # A NumPy integer is an index.
+    assert lesson01.check_prediction_position(lambda m: np.sum(m) - 2, quiet=True)
+    # Central differences with a textbook step, and the nudge-and-restore idiom, which may leave
+    # w[j] one ulp off.
+    assert lesson03.check_numerical_gradient(
+        lambda f, w: lesson03.numerical_gradient_solution(f, w, 1e-3), quiet=True)
+    assert lesson03.check_numerical_gradient(lesson03.nudge_and_restore, quiet=True)
+    # A learning rate as a torch scalar, and another valid one (the edge of the stable range is
+    # 2/max(a, b); anything comfortably inside converges).
+    assert lesson03.check_learning_rate_for_bowl(lambda a, b: torch.tensor(1.5 / max(a, b)),
+                                                 quiet=True)
+    # The loop written with a while and a counter, returning a NumPy step count.
+    def with_while(grad, w0, lr, tol, max_steps=10_000):
+        w, steps = w0.clone(), np.int64(0)
+        while steps < max_steps and torch.linalg.vector_norm(grad(w)) >= tol:
+            w, steps = w - lr * grad(w), steps + 1
+        return w, steps
+
+    assert lesson03.check_descend_until_converged(with_while, quiet=True)

@@ -3,6 +3,8 @@ precision. Each checker says in plain words what is wrong."""
 
 from __future__ import annotations
 
+import numbers
+
 from course_utils.env import pick_precision
 from course_utils.exercises import exercise, expect
 
@@ -38,9 +40,20 @@ def _cut_from_the_right(prompt_ids, eos_id, label_id, max_len):
     }
 
 
+def _pads_to_max_len(prompt_ids, eos_id, label_id, max_len, pad_id=0):
+    """The original lesson's row: padded to max_len here, with mask 0 and label -100 there."""
+    ids = (list(prompt_ids) + [eos_id, label_id])[-max_len:]
+    n = len(ids)
+    return {
+        "input_ids": ids + [pad_id] * (max_len - n),
+        "attention_mask": [1] * n + [0] * (max_len - n),
+        "labels": [-100] * (n - 1) + [label_id] + [-100] * (max_len - n),
+    }
+
+
 @exercise(
     reference=build_example_solution,
-    wrong=[_labels_are_inputs, _label_on_eos, _cut_from_the_right],
+    wrong=[_labels_are_inputs, _label_on_eos, _cut_from_the_right, _pads_to_max_len],
 )
 def check_build_example(build_example) -> None:
     """build_example(prompt_ids, eos_id, label_id, max_len) -> dict with input_ids,
@@ -54,6 +67,15 @@ def check_build_example(build_example) -> None:
             expect(key in got, f"the dict has no {key!r}.")
             got[key] = list(got[key])
         n = len(got["input_ids"])
+        padded = len(got["input_ids"]) > len(want["input_ids"]) and (
+            0 in got["attention_mask"] or got["input_ids"][: len(want["input_ids"])]
+            == want["input_ids"]
+        )
+        expect(
+            not padded,
+            f"a prompt of {len(prompt)} tokens gave a row of {n}, padded to max_len: don't pad "
+            "here. The collator pads each batch to its longest row, and pads labels with -100.",
+        )
         expect(
             n <= max_len,
             f"a prompt of {len(prompt)} tokens gave {n} ids, more than max_len={max_len}.",
@@ -101,7 +123,10 @@ def check_prediction_position(prediction_position) -> None:
     for mask in ([1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 0]):
         got = prediction_position(list(mask))
         want = prediction_position_solution(mask)
-        expect(isinstance(got, int), f"return an int index, not {type(got).__name__}.")
+        expect(
+            isinstance(got, numbers.Integral) and not isinstance(got, bool),
+            f"return an integer index, not {type(got).__name__}.",
+        )
         if got == want + 1:
             expect(
                 False,

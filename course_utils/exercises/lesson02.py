@@ -46,21 +46,59 @@ def _sigmoid_instead_of_swish(z, beta):
     return s, beta * s * (1 - s)
 
 
+def _ignores_beta(z, beta):
+    s = 1 / (1 + torch.exp(-z))  # σ(z): beta never used
+    return z * s, s * (1 + z * (1 - s))
+
+
+def _beta_on_every_term(z, beta):
+    s = 1 / (1 + torch.exp(-beta * z))
+    return z * s, beta * (s + z * s * (1 - s))
+
+
+def _sigmoid_slope_is_sigmoid(z, beta):
+    s = 1 / (1 + torch.exp(-beta * z))
+    return z * s, s + z * beta * s  # σ'(u) taken as σ(u)
+
+
+def _derivative_is_sigmoid(z, beta):
+    s = 1 / (1 + torch.exp(-beta * z))
+    return z * s, s
+
+
+def _uses_autograd_swish(z, beta):
+    z = z.clone().requires_grad_(True)
+    value = z * torch.sigmoid(beta * z)
+    value.sum().backward()
+    return value.detach(), z.grad
+
+
 @exercise(
     reference=swish_and_derivative_solution,
-    wrong=[_forgets_the_inner_beta, _derivative_without_product_rule, _sigmoid_instead_of_swish],
+    wrong=[_forgets_the_inner_beta, _derivative_without_product_rule, _sigmoid_instead_of_swish,
+           _ignores_beta, _beta_on_every_term, _sigmoid_slope_is_sigmoid, _derivative_is_sigmoid,
+           _uses_autograd_swish],
 )
 def check_swish_and_derivative(swish_and_derivative) -> None:
     """swish_and_derivative(z, beta) -> (z·σ(βz), its derivative) for a tensor z, elementwise."""
     z = torch.linspace(-6, 6, 241, dtype=torch.float64)
     for beta in (1.0, 0.5, 2.0, 5.0):
-        result = swish_and_derivative(z.clone(), beta)
+        try:
+            with torch.inference_mode():  # by hand, as the brief says: autograd records nothing
+                result = swish_and_derivative(z.clone(), beta)
+        except RuntimeError as err:
+            if "grad" not in str(err):
+                raise
+            raise Mismatch(
+                "autograd is switched off in this checker: compute the derivative by hand, with "
+                f"the product rule and the chain rule ({err})."
+            ) from err
         expect(
             isinstance(result, tuple | list) and len(result) == 2,
             "return two tensors: (value, derivative).",
         )
         dtype = float_dtype(*result)  # float32 or NumPy answers are judged at their precision
-        value, derivative = (_tensor(r, "each returned value") for r in result)
+        value, derivative = (_tensor(r, "each returned value").clone() for r in result)
         expect(
             value.shape == z.shape and derivative.shape == z.shape,
             f"both results need the shape of z, {tuple(z.shape)}.",
@@ -72,6 +110,8 @@ def check_swish_and_derivative(swish_and_derivative) -> None:
         sigma = torch.sigmoid(beta * z)
         if is_close(value, sigma, dtype=dtype):
             expect(False, "that is the sigmoid σ(βz); swish multiplies it by z: z·σ(βz).")
+        if beta != 1.0 and is_close(value, z * torch.sigmoid(z), dtype=dtype):
+            expect(False, f"with beta={beta} you return z·σ(z): beta is missing, use σ(βz).")
         expect(
             is_close(value, want_value, dtype=dtype),
             f"with beta={beta}, swish should be z·σ(βz): "
@@ -90,6 +130,16 @@ def check_swish_and_derivative(swish_and_derivative) -> None:
                 f"with beta={beta} the inner derivative is missing: by the chain rule "
                 "d/dz σ(βz) = β·σ(βz)(1 − σ(βz)).",
             )
+        if is_close(derivative, sigma, dtype=dtype):
+            expect(False, "your derivative is σ(βz), the first term of the product rule only: "
+                          "add z·(d/dz σ(βz)) = z·β·σ(βz)(1 − σ(βz)).")
+        if beta != 1.0 and is_close(derivative, beta * (sigma + z * sigma * (1 - sigma)),
+                                    dtype=dtype):
+            expect(False, f"with beta={beta} you multiplied both terms by β: the chain rule's β "
+                          "belongs only to d/dz σ(βz), so σ(βz) + z·β·σ(βz)(1 − σ(βz)).")
+        if is_close(derivative, sigma + z * beta * sigma, dtype=dtype):
+            expect(False, "the sigmoid's own slope is σ'(u) = σ(u)(1 − σ(u)), not σ(u): "
+                          "the derivative is σ(βz) + z·β·σ(βz)(1 − σ(βz)).")
         expect(
             is_close(derivative, want_derivative, dtype=dtype),
             f"with beta={beta} the derivative does not match autograd: "
@@ -161,9 +211,14 @@ def _merge_forgets_second_bias(W1, b1, W2, b2):
     return W2 @ W1, W2 @ b1
 
 
+def _merge_b2_through_W2(W1, b1, W2, b2):
+    return W2 @ W1, W2 @ (b1 + b2)  # only works when the shapes happen to allow it
+
+
 @exercise(
     reference=merge_linear_solution,
-    wrong=[_merge_wrong_order, _merge_adds_biases, _merge_forgets_second_bias],
+    wrong=[_merge_wrong_order, _merge_adds_biases, _merge_forgets_second_bias,
+           _merge_b2_through_W2],
 )
 def check_merge_linear(merge_linear) -> None:
     """merge_linear(W1, b1, W2, b2) -> (W, b) with W x + b == W2 (W1 x + b1) + b2 for all x."""
@@ -195,9 +250,19 @@ def check_merge_linear(merge_linear) -> None:
             not is_close(b, W2 @ b1, dtype=dtype, scale=b_scale),
             "b is missing the second layer's own bias: b = W2 @ b1 + b2.",
         )
+        if n_out == n_hidden:
+            expect(
+                not is_close(b, W2 @ b1 + W2 @ b2, dtype=dtype, scale=2 * b_scale),
+                "b is wrong: b2 is added after W2, so don't multiply it by W2: b = W2 @ b1 + b2.",
+            )
+        if n_hidden == n_out:
+            expect(
+                not is_close(b, b1 + b2, dtype=dtype, scale=b_scale),
+                "b is wrong: b1 is added before W2, so it passes through W2: b = W2 @ b1 + b2.",
+            )
         expect(
             is_close(b, W2 @ b1 + b2, dtype=dtype, scale=b_scale),
-            "b is wrong: the first bias also passes through the second layer, so b = W2 @ b1 + b2.",
+            "b is wrong: x + b1 goes through W2, then b2 is added: b = W2 @ b1 + b2.",
         )
 
 

@@ -63,9 +63,41 @@ def neuron_gradient_scale(w, b, x, y) -> float:
     return float((dz.abs() * (x.abs() + 1)).sum())
 
 
+def _swapped(w, b, x, y):
+    dw, db = neuron_gradient_solution(w, b, x, y)
+    return db, dw
+
+
+def _slope_taken_at_p(w, b, x, y):
+    p = 1 / (1 + torch.exp(-(w * x + b)))
+    s = 1 / (1 + torch.exp(-p))  # σ'(p) instead of σ'(z)
+    dz = 2 * (p - y) / len(x) * s * (1 - s)
+    return (dz * x).sum(), dz.sum()
+
+
+def _forgets_x(w, b, x, y):
+    _, db = neuron_gradient_solution(w, b, x, y)
+    return db, db
+
+
+def _uses_autograd_neuron(w, b, x, y):
+    wt = torch.tensor(float(w), dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(float(b), dtype=torch.float64, requires_grad=True)
+    _neuron_loss(wt, bt, x, y).backward()
+    return wt.grad, bt.grad
+
+
+def _autograd_is_off(err: RuntimeError) -> Mismatch:
+    return Mismatch(
+        "autograd is switched off in this checker: derive dL/dw and dL/db with the chain rule "
+        f"and compute them yourself ({err})."
+    )
+
+
 @exercise(
     reference=neuron_gradient_solution,
-    wrong=[_forgets_sigmoid_slope, _sum_not_mean, _forgets_the_two, _wrong_sign],
+    wrong=[_forgets_sigmoid_slope, _sum_not_mean, _forgets_the_two, _wrong_sign, _swapped,
+           _slope_taken_at_p, _forgets_x, _uses_autograd_neuron],
 )
 def check_neuron_gradient(neuron_gradient) -> None:
     """neuron_gradient(w, b, x, y) -> (dL/dw, dL/db) for L = mean((σ(w·x + b) − y)²)."""
@@ -73,10 +105,16 @@ def check_neuron_gradient(neuron_gradient) -> None:
     for w, b, n in [(0.5, -0.2, 8), (-1.5, 0.7, 20), (2.0, 0.0, 5)]:
         x = torch.randn(n, generator=generator, dtype=torch.float64)
         y = (torch.rand(n, generator=generator, dtype=torch.float64) > 0.5).to(torch.float64)
-        result = neuron_gradient(w, b, x.clone(), y.clone())
+        try:
+            with torch.inference_mode():  # the brief says by hand: autograd cannot record here
+                result = neuron_gradient(w, b, x.clone(), y.clone())
+        except RuntimeError as err:
+            if "grad" not in str(err):
+                raise
+            raise _autograd_is_off(err) from err
         expect(isinstance(result, tuple | list) and len(result) == 2, "return (dL_dw, dL_db).")
         dtype = float_dtype(*result)
-        got = torch.stack([_tensor(r, "dL_dw and dL_db").reshape(()) for r in result])
+        got = torch.stack([_tensor(r, "dL_dw and dL_db").reshape(()).clone() for r in result])
         wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
         bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
         _neuron_loss(wt, bt, x, y).backward()
@@ -96,6 +134,17 @@ def check_neuron_gradient(neuron_gradient) -> None:
         elif is_close(got, torch.stack([(dz * x).sum(), dz.sum()]), dtype=dtype,
                       scale=float((dz.abs() * (x.abs() + 1)).sum())):
             hint = "the slope of the sigmoid is missing: multiply by σ'(z) = σ(z)(1 − σ(z))."
+        elif is_close(got, want.flip(0), dtype=dtype, scale=scale):
+            hint = "your two values are swapped: return (dL/dw, dL/db) in that order."
+        elif is_close(got, torch.stack(list(_slope_taken_at_p(w, b, x, y))), dtype=dtype,
+                      scale=scale):
+            hint = ("the sigmoid's slope is taken at p: it belongs at z = w·x + b, and it is "
+                    "σ'(z) = p(1 − p), with p itself.")
+        elif is_close(got[0], want[1], dtype=dtype, scale=scale):
+            hint = "dL/dw needs the factor x_i in each term: dz_i/dw = x_i (dz_i/db = 1)."
+        elif is_close(got, want * n / 2, dtype=dtype, scale=n * scale):
+            hint = (f"it is {n}/2 times too big: L is a mean (divide by N = {n}), and the square "
+                    "brings down a factor 2.")
         expect(
             False,
             f"at w={w}, b={b} you give ({float(got[0]):.6f}, {float(got[1]):.6f}), autograd "
@@ -144,13 +193,47 @@ def _uses_autograd(f, w):
     return w.grad
 
 
+def _steps_too_small(f, w):
+    return numerical_gradient_solution(f, w, 1e-10)  # rounding of f, divided by 2h, dominates
+
+
+def _forward_difference_tiny_step(f, w):
+    return _forward_difference(f, w, 1e-7)  # accurate enough to hide, but not central
+
+
+def _all_coordinates_at_once(f, w, h=1e-5):
+    step = torch.full_like(w, h)
+    return torch.full_like(w, float((f(w + step) - f(w - step)) / (2 * h)))
+
+
+def nudge_and_restore(f, w, h=1e-5):
+    """Correct: move w[j] up, down, and back (w[j] may end one ulp off, which is harmless)."""
+    grad = torch.zeros_like(w)
+    for j in range(len(w)):
+        w[j] += h
+        up = f(w)
+        w[j] -= 2 * h
+        down = f(w)
+        w[j] += h
+        grad[j] = (up - down) / (2 * h)
+    return grad
+
+
+class _BlackBox:
+    """fn on plain Python floats, so autograd cannot see inside it; it records where it is
+    evaluated, so the checker can tell which difference and which step h were used."""
+
+    def __init__(self, fn):
+        self.fn, self.calls = fn, []
+
+    def __call__(self, w):
+        point = torch.as_tensor(w).detach().to(torch.float64).reshape(-1).clone()
+        self.calls.append(point)
+        return torch.tensor(self.fn(point.tolist()), dtype=torch.float64)
+
+
 def _black_box(fn):
-    """fn on plain Python floats, wrapped so autograd cannot see inside it."""
-
-    def f(w):
-        return torch.tensor(fn([float(v) for v in w.detach()]), dtype=torch.float64)
-
-    return f
+    return _BlackBox(fn)
 
 
 # (formula on floats, the same formula in torch for the exact gradient, point, name)
@@ -182,8 +265,9 @@ def _exact_gradient(torch_fn, point):
     return w.grad
 
 
-# Central differences with any step in this range are accepted (h near 1e-5 is best).
-STEP_RANGE = (1e-6, 1e-4)
+# Central differences with any step in this range are accepted (h near 1e-5 is best; 1e-3, a
+# common textbook step, is still good to about 1e-6 of the slopes here).
+STEP_RANGE = (1e-6, 1e-3)
 
 
 def central_difference_error_bound(fn, torch_fn, point) -> torch.Tensor:
@@ -191,7 +275,7 @@ def central_difference_error_bound(fn, torch_fn, point) -> torch.Tensor:
     STEP_RANGE: one bound per coordinate, from two sources.
 
     - Truncation: by Taylor's theorem the central difference is off by h²/6 |d³f/dw_j³| at a
-      point within h of w; we take twice its value at w (it changes far less within 1e-4).
+      point within h of w; we take twice its value at w (it changes far less within 1e-3).
     - Rounding: each value of f is good to 256 ulps of |f| (the rule of course_utils.checks),
       and w ± h is rounded to an ulp of |w|, which changes the step; both are divided by h.
     """
@@ -208,13 +292,32 @@ def central_difference_error_bound(fn, torch_fn, point) -> torch.Tensor:
     return truncation + rounding
 
 
+def steps_taken(calls: list[torch.Tensor], w: torch.Tensor) -> tuple[str, float]:
+    """How f was evaluated around w: 'central' (w ± h·e_j), 'one-sided' (w and w + h·e_j),
+    'many' (a call moved several coordinates at once) or '' (none moved); and the smallest h."""
+    moves = [c - w for c in calls if c.shape == w.shape]
+    negligible = 1e-12 * (float(w.abs().max()) + 1)  # a restored coordinate may be an ulp off
+    if any(int((m.abs() > negligible).sum()) > 1 for m in moves):
+        return "many", 0.0
+    kinds, steps = set(), []
+    for j in range(len(w)):
+        along = [float(m[j]) for m in moves if abs(float(m[j])) > negligible]
+        if along:
+            steps.extend(abs(a) for a in along)
+            kinds.add("central" if min(along) < 0 < max(along) else "one-sided")
+    kind = "one-sided" if "one-sided" in kinds else ("central" if kinds else "")
+    return kind, min(steps, default=0.0)
+
+
 @exercise(
     reference=numerical_gradient_solution,
-    wrong=[_forward_difference, _divides_by_h, _moves_w_and_forgets, _uses_autograd],
+    wrong=[_forward_difference, _forward_difference_tiny_step, _divides_by_h,
+           _moves_w_and_forgets, _uses_autograd, _steps_too_small, _all_coordinates_at_once],
 )
 def check_numerical_gradient(numerical_gradient) -> None:
-    """numerical_gradient(f, w) -> the gradient of f at w (a 1-D float64 tensor), by finite
+    """numerical_gradient(f, w) -> the gradient of f at w (a 1-D float64 tensor), by central
     differences; f takes a tensor like w and returns a number."""
+    lo, hi = STEP_RANGE
     for fn, torch_fn, point, name in _TEST_FUNCTIONS:
         f = _black_box(fn)
         w = torch.tensor(point, dtype=torch.float64)
@@ -229,12 +332,35 @@ def check_numerical_gradient(numerical_gradient) -> None:
                 "f is a black box here, so autograd cannot see inside it "
                 f"({err}); use finite differences, which only evaluate f."
             ) from err
+        # Moving w[j] up, down and back may leave it an ulp off: within the rule, so accepted.
         expect(
-            torch.equal(w, before),
+            is_close(w, before),
             f"your function changed w itself (it is now {w.tolist()}): work on a copy, or "
             "put every coordinate back after you move it.",
         )
         expect(got.shape == w.shape, f"the gradient needs the shape of w, {tuple(w.shape)}.")
+        kind, h = steps_taken(f.calls, before)
+        expect(
+            kind != "many",
+            "you moved several coordinates of w at once: nudge one at a time, w ± h·e_j, so "
+            "that each difference measures one partial derivative.",
+        )
+        expect(
+            kind != "one-sided",
+            f"you evaluate f at w and at w + h·e_j (h = {h:.0e}): a one-sided (forward) "
+            "difference, off by about h·f''/2. Use the central difference "
+            "(f(w + h·e_j) − f(w − h·e_j)) / (2h), whose error shrinks like h².",
+        )
+        expect(
+            kind != "central" or h >= lo * (1 - 1e-9),
+            f"your step h = {h:.0e} is too small: each value of f is rounded to about 1e-16 of "
+            f"its size, and dividing by 2h magnifies that. Take h from {lo:g} to {hi:g}.",
+        )
+        expect(
+            kind != "central" or h <= hi * (1 + 1e-9),
+            f"your step h = {h:.0e} is too large: a central difference is off by about "
+            f"h²·|f'''|/6. Take h from {lo:g} to {hi:g} (1e-5 is best).",
+        )
         want = _exact_gradient(torch_fn, point)
         bound = central_difference_error_bound(fn, torch_fn, point)
         dtype = float_dtype(answer)  # a float32 result adds its own rounding of the slopes
@@ -247,16 +373,15 @@ def check_numerical_gradient(numerical_gradient) -> None:
         expect(
             is_close(got, want, dtype=dtype, scale=want.abs(), atol=bound),
             f"for {name} at w={point} you give {[round(float(g), 6) for g in got]}, the exact "
-            f"gradient is {[round(float(g), 6) for g in want]}. A forward difference "
-            "(f(w+h) − f(w))/h is off by about h·f''/2; the central difference "
-            "(f(w+h) − f(w−h))/(2h) with h near 1e-5 (between 1e-6 and 1e-4) is far more "
-            "accurate.",
+            f"gradient is {[round(float(g), 6) for g in want]}: compute "
+            "(f(w + h·e_j) − f(w − h·e_j)) / (2h) for each coordinate j.",
         )
 
 
 # ------------------------------------------------ 3. a step size that converges on a bowl
 
-BOWLS = [(1.0, 10.0), (1.0, 4.0), (3.0, 30.0), (2.0, 2.0), (0.5, 6.0)]
+# Steep along w2, equal, and steep along w1: an answer tuned to one coordinate fails somewhere.
+BOWLS = [(1.0, 10.0), (1.0, 4.0), (3.0, 30.0), (2.0, 2.0), (0.5, 6.0), (10.0, 1.0), (6.0, 0.5)]
 BOWL_START, BOWL_STEPS, BOWL_DROP = (1.5, 1.5), 300, 1e-10
 
 
@@ -283,9 +408,13 @@ def _timid(a, b):
     return 1e-3
 
 
+def _one_over_b(a, b):
+    return 1 / b  # fine while b is the steeper side; diverges on (10, 1)
+
+
 @exercise(
     reference=learning_rate_for_bowl_solution,
-    wrong=[_fixed_step, _right_at_the_edge, _tuned_to_the_flat_direction, _timid],
+    wrong=[_fixed_step, _right_at_the_edge, _tuned_to_the_flat_direction, _timid, _one_over_b],
 )
 def check_learning_rate_for_bowl(learning_rate_for_bowl) -> None:
     """learning_rate_for_bowl(a, b) -> a learning rate with which plain gradient descent on
@@ -295,17 +424,19 @@ def check_learning_rate_for_bowl(learning_rate_for_bowl) -> None:
         lr = as_number(answer)  # a Python or NumPy number, or a one-element tensor
         expect(
             lr is not None and lr > 0,
-            f"return a positive number for a={a}, b={b}, not {answer!r}.",
+            f"return a positive number (a Python or NumPy float) for a={a}, b={b}, "
+            f"not {answer!r}.",
         )
         bowl = quadratic(a, b)
         path = descend(bowl, BOWL_START, BOWL_STEPS, lr=float(lr))
         start, end = path.losses[0], path.losses[-1]
         if not math.isfinite(end) or end > start:
+            steep, name = (b, "w2") if b >= a else (a, "w1")
             expect(
                 False,
                 f"on the bowl a={a}, b={b} the loss grows with η={lr:g}: it diverges. Each "
-                f"step multiplies w2 by (1 − η·b) = {1 - lr * b:.3g}; keep η below 2/b = "
-                f"{2 / b:.3g} (and below 2/a).",
+                f"step multiplies the steeper coordinate, {name}, by 1 − η·{steep:g} = "
+                f"{1 - lr * steep:.3g}; keep η below 2/max(a, b) = {2 / steep:.3g}.",
             )
         # At the edge, η·max(a, b) = 2 up to the rounding of η itself (in its own dtype).
         if is_close(1 - lr * max(a, b), -1.0, dtype=float_dtype(answer), scale=1.0):
@@ -354,32 +485,90 @@ def _stops_on_step_size(grad, w0, lr, tol, max_steps=10_000):
     return w, max_steps
 
 
+def _tests_after_update(grad, w0, lr, tol, max_steps=10_000):
+    w = torch.as_tensor(w0, dtype=torch.float64).clone()
+    for step in range(1, max_steps + 1):
+        w = w - lr * grad(w)
+        if torch.linalg.vector_norm(grad(w)) < tol:  # tested after the update, not before
+            return w, step
+    return w, max_steps
+
+
+def _ignores_max_steps(grad, w0, lr, tol, max_steps=10_000):
+    w, steps = torch.as_tensor(w0, dtype=torch.float64).clone(), 0
+    while torch.linalg.vector_norm(grad(w)) >= tol:  # no budget: runs until converged
+        w, steps = w - lr * grad(w), steps + 1
+    return w, steps
+
+
+def _largest_entry_norm(grad, w0, lr, tol, max_steps=10_000):
+    w = torch.as_tensor(w0, dtype=torch.float64).clone()
+    for step in range(max_steps):
+        g = grad(w)
+        if g.abs().max() < tol:  # the largest entry, not the length of the gradient
+            return w, step
+        w = w - lr * g
+    return w, max_steps
+
+
+def _updates_w0_in_place(grad, w0, lr, tol, max_steps=10_000):
+    w = w0  # no copy: the caller's tensor moves too
+    for step in range(max_steps):
+        g = grad(w)
+        if torch.linalg.vector_norm(g) < tol:
+            return w, step
+        w -= lr * g
+    return w, max_steps
+
+
 def _bowl_gradient(a, b):
     return lambda w: torch.stack([a * w[0], b * w[1]])
 
 
 @exercise(
     reference=descend_until_converged_solution,
-    wrong=[_never_stops, _climbs, _stops_on_step_size],
+    wrong=[_never_stops, _climbs, _stops_on_step_size, _tests_after_update, _ignores_max_steps,
+           _largest_entry_norm, _updates_w0_in_place],
 )
 def check_descend_until_converged(descend_until_converged) -> None:
     """descend_until_converged(grad, w0, lr, tol, max_steps) -> (w, steps): gradient descent
     from w0 that stops, before updating, once the gradient's norm is below tol."""
-    for (a, b), w0, lr, tol in [
-        ((1.0, 10.0), [1.5, 1.5], 0.1, 1e-6),
-        ((2.0, 3.0), [-1.0, 2.0], 0.05, 1e-4),
+    for (a, b), w0, lr, tol, max_steps in [
+        ((1.0, 10.0), [1.5, 1.5], 0.1, 1e-6, 5_000),
+        ((2.0, 3.0), [-1.0, 2.0], 0.05, 1e-4, 5_000),
+        ((1.0, 1.0), [1.0, 1.0], 0.1, 1e-3, 5_000),  # equal entries: the 2-norm is √2 × the max
+        ((1.0, 10.0), [0.0, 0.0], 0.1, 1e-6, 5_000),  # at the minimum already: 0 updates
+        ((1.0, 10.0), [1.5, 1.5], 0.01, 1e-6, 50),  # far from converged after max_steps
     ]:
         grad = _bowl_gradient(a, b)
-        result = descend_until_converged(
-            grad, torch.tensor(w0, dtype=torch.float64), lr, tol, max_steps=5_000
+        start_w = torch.tensor(w0, dtype=torch.float64)
+        result = descend_until_converged(grad, start_w, lr, tol, max_steps=max_steps)
+        expect(
+            torch.equal(start_w, torch.tensor(w0, dtype=torch.float64)),
+            f"your function changed w0 itself (from {w0} to {start_w.tolist()}): update a copy, "
+            "w = w0.clone(), or write w = w - η·g, which makes a new tensor.",
         )
         expect(isinstance(result, tuple | list) and len(result) == 2, "return (w, steps).")
         w, steps = _tensor(result[0], "w"), result[1]
-        want_w, want_steps = descend_until_converged_solution(grad, w0, lr, tol, 5_000)
+        want_w, want_steps = descend_until_converged_solution(grad, w0, lr, tol, max_steps)
         expect(
             isinstance(steps, numbers.Integral) and not isinstance(steps, bool),
             f"steps is the number of updates, an int, not {steps!r}.",
         )
+        expect(
+            want_steps > 0 or steps == 0,
+            f"from w0 = {w0}, where the gradient is already 0, you made {steps} update(s): test "
+            "the gradient before each update, so a converged start returns (w0, 0).",
+        )
+        if want_steps == max_steps:
+            expect(
+                steps == max_steps and is_close(w, want_w, dtype=float_dtype(result[0]),
+                                                scale=max(map(abs, w0))),
+                f"with η = {lr:g} the gradient is still far from tol after max_steps = "
+                f"{max_steps} updates; you made {steps}. Stop after max_steps updates and "
+                "return (w, max_steps).",
+            )
+            continue
         start_norm = float(torch.linalg.vector_norm(grad(torch.tensor(w0, dtype=torch.float64))))
         end_norm = float(torch.linalg.vector_norm(grad(w)))
         expect(
@@ -387,6 +576,13 @@ def check_descend_until_converged(descend_until_converged) -> None:
             f"the gradient norm grew from {start_norm:.3g} to {end_norm:.3g}: you are climbing. "
             "Step against the gradient: w ← w − η·∇L(w).",
         )
+        if end_norm >= tol and float(grad(w).abs().max()) < tol:
+            expect(
+                False,
+                f"you stopped with ‖∇L‖ = {end_norm:.3g}, not below tol = {tol:g}: you tested "
+                "the largest entry of the gradient. Test its length, the 2-norm "
+                "torch.linalg.vector_norm(g).",
+            )
         expect(
             end_norm < tol,
             f"you stopped after {steps} updates with ‖∇L‖ = {end_norm:.3g}, not below "
@@ -398,6 +594,7 @@ def check_descend_until_converged(descend_until_converged) -> None:
             steps == want_steps
             and is_close(w, want_w, dtype=float_dtype(result[0]), scale=max(map(abs, w0))),
             f"you stopped after {steps} updates, but ‖∇L‖ first drops below tol = {tol:g} after "
-            f"{want_steps}: test the gradient norm before each update, and stop at the first w "
-            "that passes.",
+            f"{want_steps}: test the length (2-norm) of the gradient, "
+            "torch.linalg.vector_norm(g), before each update, and stop at the first w that "
+            "passes.",
         )

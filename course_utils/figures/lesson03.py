@@ -53,7 +53,7 @@ def backprop():
         (2.9, "$z_1 = x W_1^\\top + b_1$", "#fde68a", 2.2),
         (5.6, "$h = \\tanh(z_1)$", "#fde68a", 1.9),
         (8.3, "$\\hat y = h W_2^\\top + b_2$", "#fde68a", 2.2),
-        (11.35, "$L = \\mathrm{mean}\\,(\\hat y - y)^2$", "#fbcfe8", 2.3),
+        (11.35, "$L = \\mathrm{mean}((\\hat y - y)^2)$", "#fbcfe8", 2.3),
     ]
     for x, text, color, width in nodes:
         _box(ax, (x, y), text, color, width=width)
