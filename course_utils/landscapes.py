@@ -23,6 +23,8 @@ class Landscape:
     xlim: tuple[float, float]
     ylim: tuple[float, float]
     minima: tuple[tuple[float, float], ...] = ()
+    # For an axis-aligned bowl (a w1² + b w2²) / 2: (a, b), which allows closed-form paths.
+    curvatures: tuple[float, float] | None = None
 
     def __call__(self, w: torch.Tensor) -> torch.Tensor:
         w = torch.as_tensor(w, dtype=torch.float64) if not isinstance(w, torch.Tensor) else w
@@ -52,6 +54,7 @@ def quadratic(a: float = 1.0, b: float = 10.0) -> Landscape:
         xlim=(-2.0, 2.0),
         ylim=(-2.0, 2.0),
         minima=((0.0, 0.0),),
+        curvatures=(float(a), float(b)),
     )
 
 
@@ -134,11 +137,15 @@ def descend(
         raise ValueError(f"steps must be a non-negative int, not {steps!r}.")
     if (lr is None or lr <= 0) and optimizer is None:
         raise ValueError("plain gradient descent needs a positive lr.")
+    if lr is not None and not np.isfinite(lr):
+        raise ValueError(f"lr must be a finite number, not {lr!r}.")
     if noise < 0:
         raise ValueError(f"noise must be >= 0, not {noise}.")
     w = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     if w.shape != (2,):
         raise ValueError(f"start must be a point (w1, w2), not {start!r}.")
+    if not torch.isfinite(w).all():
+        raise ValueError(f"start must be a finite point, not {start!r}.")
     generator = torch.Generator().manual_seed(seed)
     kwargs = dict(optimizer_kwargs)
     if lr is not None:

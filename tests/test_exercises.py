@@ -154,6 +154,44 @@ def test_float64_losses_pass_and_half_precision_is_turned_down_with_the_reason()
     assert verdict.status == WRONG and "bfloat16" in verdict.message
 
 
+# Lessons 04-06: the wrong answers a review named get a message naming the actual mistake, and
+# right answers written with NumPy pass.
+@pytest.mark.parametrize(("lesson", "checker", "wrong", "words"), [
+    ("lesson04", "check_epoch_batches", "_fixed_chunks_in_shuffled_order", "same rows together"),
+    ("lesson04", "check_epoch_batches", "_shuffled_within_each_batch", "same rows together"),
+    ("lesson04", "check_epoch_batches", "_drops_a_full_last_batch", "the last batch is full"),
+    ("lesson04", "check_minibatch_gradient", "_sum_over_n", "divide by the batch size"),
+    ("lesson04", "check_critical_batch", "_compares_previous", "not the previous"),
+    ("lesson04", "check_critical_batch", "_steps_stop_halving", "not steps alone"),
+    ("lesson04", "check_critical_batch", "_at_least_twice", "strictly"),
+    ("lesson05", "check_classify_stationary_point", "_determinant_and_trace_2d_rule", "3-D"),
+    ("lesson06", "check_stability_limit", "_best_rate_not_limit", "best single rate"),
+    ("lesson06", "check_linear_warmup_decay", "_min_of_two_lines", "warmup_steps=0"),
+])
+def test_named_wrong_answers_get_the_right_message(lesson, checker, wrong, words):
+    import importlib
+
+    module = importlib.import_module(f"course_utils.exercises.{lesson}")
+    verdict = getattr(module, checker)(getattr(module, wrong), quiet=True)
+    assert verdict.status == WRONG and words in verdict.message, verdict.message
+
+
+def test_numpy_answers_of_lessons_04_05_are_accepted():
+    import numpy as np
+
+    from course_utils.exercises import lesson04, lesson05
+
+    def numpy_batches(n, batch_size, seed):
+        order = np.random.default_rng(seed).permutation(n)
+        return [order[i : i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]
+
+    assert lesson04.check_epoch_batches(numpy_batches, quiet=True).status == CORRECT
+
+    def numpy_restarts(p, risk):
+        return np.int64(np.ceil(np.log(risk) / np.log(1 - p) - 1e-12)).clip(min=1)
+
+    assert lesson05.check_restarts_needed(numpy_restarts, quiet=True).status == CORRECT
+
 # --- named mistakes get named diagnoses; correct variants written another way pass ----------
 
 NAMED_MISTAKES = [  # (module, exercise, wrong answer, words the message must contain)

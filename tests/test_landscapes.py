@@ -100,3 +100,12 @@ def test_path_plots_are_labelled():
     assert ax.get_xlabel() == "$w_1$" and "contours" in ax.get_title()
     ax = plot_loss_per_step(paths)
     assert ax.get_yscale() == "log" and ax.get_xlabel() == "step"
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    (dict(start=(float("inf"), 0.0), lr=0.1), "finite point"),
+    (dict(start=(0.0, 0.0), lr=float("nan")), "finite number"),
+])
+def test_descend_refuses_non_finite_inputs(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ls.descend(ls.quadratic(), steps=5, **kwargs)

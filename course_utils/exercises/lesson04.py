@@ -36,16 +36,46 @@ def _same_order_every_seed(n, batch_size, seed):
     return epoch_batches_solution(n, batch_size, 0)
 
 
+def _fixed_chunks_in_shuffled_order(n, batch_size, seed):
+    chunks = [torch.arange(i, i + batch_size) for i in range(0, n - batch_size + 1, batch_size)]
+    order = torch.randperm(len(chunks), generator=torch.Generator().manual_seed(seed))
+    return [chunks[i] for i in order]
+
+
+def _shuffled_within_each_batch(n, batch_size, seed):
+    g = torch.Generator().manual_seed(seed)
+    return [i + torch.randperm(batch_size, generator=g)
+            for i in range(0, n - batch_size + 1, batch_size)]
+
+
+def _drops_a_full_last_batch(n, batch_size, seed):
+    return epoch_batches_solution(n, batch_size, seed)[:-1] if n % batch_size == 0 else (
+        epoch_batches_solution(n, batch_size, seed))
+
+
+def _rows(batches) -> list[int]:
+    # Every index of a list of batches (tensors, NumPy arrays or lists), flattened.
+    parts = [torch.as_tensor(np.asarray(b)).flatten() for b in batches]
+    return torch.cat(parts).tolist() if parts else []
+
+
 @exercise(
     reference=epoch_batches_solution,
-    wrong=[_with_replacement, _not_shuffled, _keeps_last_small_batch, _same_order_every_seed],
+    wrong=[_with_replacement, _not_shuffled, _keeps_last_small_batch, _same_order_every_seed,
+           _fixed_chunks_in_shuffled_order, _shuffled_within_each_batch, _drops_a_full_last_batch],
 )
 def check_epoch_batches(epoch_batches) -> None:
     """epoch_batches(n, batch_size, seed) -> list of index tensors: a shuffled epoch."""
     for n, batch_size in ((10, 3), (64, 8), (100, 100), (7, 1)):
         got = epoch_batches(n, batch_size, 0)
         expect(isinstance(got, (list, tuple)), "return a list of index tensors, one per batch.")
-        got = [torch.as_tensor(b).flatten() for b in got]
+        got = [torch.as_tensor(np.asarray(b)).flatten() for b in got]
+        expect(
+            not (n % batch_size == 0 and len(got) == n // batch_size - 1),
+            f"{n} rows in batches of {batch_size} make {n // batch_size} full batches, not "
+            f"{len(got)}: {n} is a multiple of {batch_size}, so the last batch is full; keep it "
+            "(check the end of your range).",
+        )
         expect(
             len(got) == n // batch_size,
             f"{n} rows in batches of {batch_size} make {n // batch_size} full batches, "
@@ -62,12 +92,21 @@ def check_epoch_batches(epoch_batches) -> None:
             "a row appears twice in one epoch: draw without replacement (shuffle, then cut), "
             "not with torch.randint.",
         )
-    first = torch.cat(epoch_batches(64, 8, 0)).tolist()
+    first = _rows(epoch_batches(64, 8, 0))
     expect(first != list(range(64)), "the rows come in their original order: shuffle them.")
-    other = torch.cat(epoch_batches(64, 8, 1)).tolist()
+    other = _rows(epoch_batches(64, 8, 1))
     expect(other != first, "seeds 0 and 1 gave the same order: use the seed for the shuffle.")
-    again = torch.cat(epoch_batches(64, 8, 0)).tolist()
+    again = _rows(epoch_batches(64, 8, 0))
     expect(again == first, "the same seed must give the same batches (seed a torch.Generator).")
+    # Random batches: which rows share a batch changes with the seed. Fixed chunks (only their
+    # order shuffled, or only the rows inside each) keep the same groups every epoch.
+    groups = {frozenset(frozenset(b) for b in np.split(np.array(_rows(epoch_batches(64, 8, s))), 8))
+              for s in range(5)}
+    expect(
+        len(groups) > 1,
+        "every seed puts the same rows together in a batch: shuffle all the rows first, then cut "
+        "them into batches (shuffling whole chunks, or inside each chunk, is not enough).",
+    )
 
 
 # ------------------------------------------------------------- 2. a batch's gradient
@@ -89,9 +128,13 @@ def _mean_over_parameters(G, index):
     return G[index].mean(dim=1)
 
 
+def _sum_over_n(G, index):
+    return G[index].sum(dim=0) / len(G)
+
+
 @exercise(
     reference=minibatch_gradient_solution,
-    wrong=[_sum_not_mean, _mean_of_all_rows, _mean_over_parameters],
+    wrong=[_sum_not_mean, _mean_of_all_rows, _mean_over_parameters, _sum_over_n],
 )
 def check_minibatch_gradient(minibatch_gradient) -> None:
     """minibatch_gradient(G, index) -> the mean of the batch's rows of G, shape (P,)."""
@@ -111,6 +154,10 @@ def check_minibatch_gradient(minibatch_gradient) -> None:
         if len(index) > 1 and is_close(got, G[index].sum(0), dtype=dtype,
                                        scale=float(rows.sum(0).max())):
             expect(False, "that is the sum of the rows: the loss is a mean, so is its gradient.")
+        if len(index) < len(G) and is_close(got, G[index].sum(0) / len(G), dtype=dtype,
+                                            scale=float(rows.max())):
+            expect(False, "that divides the batch's sum by N, all the rows: divide by the batch "
+                   "size, len(index).")
         expect(
             is_close(got, want, dtype=dtype, scale=float(rows.max())),
             "average only the batch's rows, G[index], not every row of G.",
@@ -195,7 +242,36 @@ def _largest_always(steps):
     return max(steps)
 
 
-@exercise(reference=critical_batch_solution, wrong=[_compares_steps, _last_before, _largest_always])
+def _compares_previous(steps):
+    sizes = sorted(steps)
+    for before, size in zip(sizes, sizes[1:]):
+        if steps[size] * size > 2 * steps[before] * before:
+            return size
+    return None
+
+
+def _steps_stop_halving(steps):
+    sizes = sorted(steps)
+    for before, size in zip(sizes, sizes[1:]):
+        if steps[size] > steps[before] / 2:
+            return size
+    return None
+
+
+def _at_least_twice(steps):
+    sizes = sorted(steps)
+    base = steps[sizes[0]] * sizes[0]
+    for size in sizes[1:]:
+        if steps[size] * size >= 2 * base:
+            return size
+    return None
+
+
+@exercise(
+    reference=critical_batch_solution,
+    wrong=[_compares_steps, _last_before, _largest_always, _compares_previous,
+           _steps_stop_halving, _at_least_twice],
+)
 def check_critical_batch(critical_batch) -> None:
     """critical_batch({batch size: steps}) -> first batch size whose examples exceed twice those
     of the smallest batch size, or None."""
@@ -203,6 +279,8 @@ def check_critical_batch(critical_batch) -> None:
         {8: 1000, 64: 130, 512: 40, 4096: 30},  # turns at 512
         {4: 1200, 16: 300, 64: 80, 256: 60, 1024: 55},  # turns at 256
         {8: 500, 16: 250, 32: 125},  # perfect scaling: never
+        {8: 1000, 16: 600, 32: 400, 64: 300},  # slowly: only 64 passes twice the first's examples
+        {8: 100, 16: 100, 32: 60},  # exactly twice at 16 is not more than twice: 32
     ]
     for steps in cases:
         got = critical_batch(dict(steps))
@@ -210,6 +288,7 @@ def check_critical_batch(critical_batch) -> None:
         expect(
             got == want,
             f"for steps {steps} the answer is {want}, not {got}: compare examples "
-            "(steps x batch size) with twice the smallest batch's examples, and return the "
-            "first batch size that exceeds it (None if none does).",
+            "(steps x batch size) with twice the *smallest* batch's examples (not the previous "
+            "batch's, and not steps alone), and return the first batch size that is more than "
+            "that, strictly (None if none is).",
         )

@@ -4,6 +4,7 @@ units, and counting restarts. Each checker says in plain words what is wrong."""
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 import torch
@@ -84,9 +85,17 @@ def _trace_only(hessian):
     return "minimum" if tr > 0 else "maximum"
 
 
+def _determinant_and_trace_2d_rule(hessian):
+    # Right for 2x2 matrices only: det < 0 means one eigenvalue of each sign.
+    h = torch.as_tensor(hessian, dtype=torch.float64)
+    if torch.linalg.det(h) < 0:
+        return "saddle"
+    return "minimum" if torch.trace(h) > 0 else "maximum"
+
+
 @exercise(
     reference=classify_stationary_point_solution,
-    wrong=[_diagonal_only, _determinant_only, _trace_only],
+    wrong=[_diagonal_only, _determinant_only, _trace_only, _determinant_and_trace_2d_rule],
 )
 def check_classify_stationary_point(classify_stationary_point) -> None:
     """classify_stationary_point(hessian) -> 'minimum', 'maximum' or 'saddle'."""
@@ -98,6 +107,8 @@ def check_classify_stationary_point(classify_stationary_point) -> None:
         ([[-2.0, 0.5], [0.5, -1.0]], "a tilted hilltop"),
         ([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, -0.5]], "a 3-D saddle"),
         ([[3.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 3.0]], "a 3-D bowl"),
+        ([[-1.0, 0.0, 0.0], [0.0, -2.0, 0.0], [0.0, 0.0, -3.0]], "a 3-D hilltop"),
+        ([[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]], "a 3-D saddle, two down"),
     ]
     for hessian, name in cases:
         got = classify_stationary_point(torch.tensor(hessian))
@@ -105,7 +116,8 @@ def check_classify_stationary_point(classify_stationary_point) -> None:
         expect(
             got == want,
             f"for {name} the answer is {want!r}, not {got!r}. Look at the signs of all the "
-            "eigenvalues (torch.linalg.eigvalsh), not at the diagonal, determinant or trace.",
+            "eigenvalues (torch.linalg.eigvalsh), not at the diagonal, determinant or trace "
+            "(the 2x2 det/trace rule fails in 3-D).",
         )
 
 
@@ -201,9 +213,10 @@ def check_restarts_needed(restarts_needed) -> None:
         got = restarts_needed(p, risk)
         want = restarts_needed_solution(p, risk)
         expect(
-            isinstance(got, int) and not isinstance(got, bool),
-            f"return an int, not {type(got).__name__}.",
+            isinstance(got, numbers.Integral) and not isinstance(got, (bool, np.bool_)),
+            f"return a whole number (an int), not {type(got).__name__}.",
         )
+        got = int(got)
         expect(
             got == want,
             f"with p={p} and risk={risk} you need {want} restarts, not {got}: all k restarts "

@@ -30,9 +30,14 @@ def _largest_diagonal(hessian):
     return 2.0 / torch.diagonal(torch.as_tensor(hessian, dtype=torch.float64)).max().item()
 
 
+def _best_rate_not_limit(hessian):
+    lam = torch.linalg.eigvalsh(torch.as_tensor(hessian, dtype=torch.float64))
+    return 2.0 / (lam.min() + lam.max()).item()
+
+
 @exercise(
     reference=stability_limit_solution,
-    wrong=[_smallest_eigenvalue, _one_over, _largest_diagonal],
+    wrong=[_smallest_eigenvalue, _one_over, _largest_diagonal, _best_rate_not_limit],
 )
 def check_stability_limit(stability_limit) -> None:
     """stability_limit(hessian) -> 2 / lambda_max."""
@@ -47,6 +52,14 @@ def check_stability_limit(stability_limit) -> None:
         answer = stability_limit(given)
         got = float(answer)
         want = stability_limit_solution(hessian)
+        lam = torch.linalg.eigvalsh(torch.tensor(hessian, dtype=torch.float64))
+        best = 2.0 / float(lam.min() + lam.max())
+        expect(
+            not (abs(best - want) > 1e-3 * want and is_close(got, best, dtype=float_dtype(answer,
+                                                                                        given))),
+            f"for {name} you returned 2 / (lambda_min + lambda_max) = {best:.4g}: that is the "
+            "best single rate, not the limit. The limit is 2 / lambda_max.",
+        )
         expect(  # eigvalsh gets lambda_max (= |H|), so 2 / lambda_max, to a few ulps of itself
             is_close(got, want, dtype=float_dtype(answer, given)),
             f"for {name} the limit is {want:.4g}, not {got:.4g}. The steepest direction sets "
@@ -85,6 +98,11 @@ def _decays_over_all_steps(step, warmup_steps, total_steps):
     return max(0.0, (total_steps - step) / total_steps)
 
 
+def _min_of_two_lines(step, warmup_steps, total_steps):
+    # Right whenever warmup_steps > 0; divides by zero without warm-up.
+    return max(0.0, min(step / warmup_steps, (total_steps - step) / (total_steps - warmup_steps)))
+
+
 def _warmup_off_by_one(step, warmup_steps, total_steps):
     if step < warmup_steps:
         return (step + 1) / warmup_steps
@@ -93,7 +111,7 @@ def _warmup_off_by_one(step, warmup_steps, total_steps):
 
 @exercise(
     reference=linear_warmup_decay_solution,
-    wrong=[_no_warmup, _decays_over_all_steps, _warmup_off_by_one],
+    wrong=[_no_warmup, _decays_over_all_steps, _warmup_off_by_one, _min_of_two_lines],
 )
 def check_linear_warmup_decay(linear_warmup_decay) -> None:
     """linear_warmup_decay(step, warmup_steps, total_steps) -> the multiplier at that step."""
@@ -105,7 +123,12 @@ def check_linear_warmup_decay(linear_warmup_decay) -> None:
             total,
         )
         for step in range(total + 1):
-            answer = linear_warmup_decay(step, warmup, total)
+            try:
+                answer = linear_warmup_decay(step, warmup, total)
+            except ZeroDivisionError:
+                expect(warmup != 0, "with warmup_steps=0 (no warm-up, the Trainer's default) your "
+                       "code divides by zero: skip the warm-up part when warmup_steps is 0.")
+                raise
             got = float(answer)
             expect(  # a multiplier computed from values of size 1
                 is_close(got, want[step], dtype=float_dtype(answer), scale=1.0),
