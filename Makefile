@@ -31,9 +31,11 @@ $(TESTED): constraints.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
 	touch $(TESTED)
 
-## make test: set up, then run every test and every notebook (fast, offline)
+## make test: set up, then run every test and every notebook (fast, offline), one worker per core
+# (TEST_WORKERS=1 runs them one after another); each notebook stays on one worker, in order.
+TEST_WORKERS ?= auto
 test: $(TESTED)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## make notebooks: redraw images/, refresh attachments, badges and setup cells, strip outputs
 notebooks: $(STAMP)

@@ -8,6 +8,14 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # Waiting threads sleep rather than spin (see course_utils/__init__.py); set before torch loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+# With several pytest-xdist workers (make test runs one per core), each worker's torch and each
+# notebook kernel it starts get an equal share of the cores, so threads never outnumber them.
+_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+if _workers > 1:
+    _share = str(max(1, (os.cpu_count() or 1) // _workers))
+    os.environ.setdefault("OMP_NUM_THREADS", _share)
+    os.environ.setdefault("COURSE_THREADS", _share)
+
 # Offline, the course uses GPT-2 and rotten_tomatoes when they are in the local Hugging Face
 # caches. The suite is about the stand-ins (fast, deterministic): point it at caches of its own.
 _test_caches = os.path.join(os.path.expanduser("~"), ".cache", "finetune-course", "test-hf")
