@@ -7,6 +7,7 @@ parts lazily: course_utils must stay importable before the Hub probe has run.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -201,6 +202,7 @@ class Recipe:
             eval_steps=self.eval_every,
             save_strategy="steps" if self.save_every else "no",
             save_steps=self.save_every or 500,
+            save_total_limit=1,  # the writes are what a recipe costs; older copies measure nothing
             logging_steps=self.eval_every or self.log_every,
             report_to="none",
             seed=seed,
@@ -220,8 +222,10 @@ class Recipe:
 
 
 class _PeakMemory:
-    """Peak memory of a block: CUDA's allocator peak on a GPU, else the growth of the process's
-    resident memory (sampled every 20 ms) over what it held before."""
+    """Memory a block adds at its peak, over what was held when it began: on a GPU from CUDA's
+    allocator, else from the process's resident memory (sampled every 20 ms).
+
+    Relative to the start, so that whatever an earlier run left allocated does not count."""
 
     def __init__(self, device: torch.device):
         self.device = device
@@ -238,7 +242,8 @@ class _PeakMemory:
 
     def __enter__(self):
         if self.device.type == "cuda":
-            torch.cuda.reset_peak_memory_stats(self.device)
+            torch.cuda.reset_peak_memory_stats(self.device)  # the peak restarts from here
+            self.baseline = torch.cuda.memory_allocated(self.device)
         else:
             self.baseline = self.peak = self._rss()
 
@@ -252,7 +257,7 @@ class _PeakMemory:
 
     def __exit__(self, *exc):
         if self.device.type == "cuda":
-            self.peak = torch.cuda.max_memory_allocated(self.device)
+            self.peak = torch.cuda.max_memory_allocated(self.device) - self.baseline
         else:
             self._stop.set()
             self._thread.join()
@@ -277,6 +282,7 @@ class RunResult:
     step_seconds: list[float] = field(default_factory=list)  # wall time of each optimizer step
     curve: list[tuple[float, int, float]] = field(default_factory=list)  # (seconds, step, acc)
     log_history: list[dict] = field(default_factory=list)
+    checkpoints_saved: int = 0  # checkpoints written (the Trainer keeps only the last on disk)
 
     def row(self) -> dict:
         """A flat dict for a results table."""
@@ -307,6 +313,19 @@ def _step_clock(durations: list):
             durations.append(time.perf_counter() - self.start)
 
     return StepClock()
+
+
+def _save_counter():
+    """A TrainerCallback that counts the checkpoints the Trainer writes (in `.count`)."""
+    from transformers import TrainerCallback
+
+    class SaveCounter(TrainerCallback):
+        count = 0
+
+        def on_save(self, args, state, control, **kwargs):
+            self.count += 1
+
+    return SaveCounter()
 
 
 def _accuracy_probe(
@@ -370,7 +389,8 @@ def run_recipe(
     curve: list[tuple[float, int, float]] = []
     last_correct: list[bool] = []
     step_seconds: list[float] = []
-    callbacks = [_step_clock(step_seconds)]  # first, so that a probe's pause is not timed
+    saves = _save_counter()
+    callbacks = [_step_clock(step_seconds), saves]  # the clock first: a probe's pause is not timed
     probe = None
     if probe_every:
         probe = _accuracy_probe(data, probe_every, target_accuracy, curve, last_correct)
@@ -395,6 +415,13 @@ def run_recipe(
         last_correct = data.correct(model).tolist()
     final = sum(last_correct) / len(last_correct)
     samples = len(data.train) * recipe.epochs
+    log_history = list(trainer.state.log_history)
+    # After 16-bit training the model's autocast wrapper is a reference cycle: without a
+    # collection, this run's model (0.5 GB for GPT-2) would stay on the GPU into the next run.
+    del trainer, model
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
     return RunResult(
         recipe=recipe.name,
         steps=result.global_step,
@@ -408,7 +435,8 @@ def run_recipe(
         final_correct=last_correct,
         step_seconds=step_seconds,
         curve=curve,
-        log_history=list(trainer.state.log_history),
+        log_history=log_history,
+        checkpoints_saved=saves.count,
     )
 
 

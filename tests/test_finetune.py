@@ -180,6 +180,34 @@ def test_run_recipe_measures_a_run(data, tmp_path):
     assert result.row()["recipe"] == "quick"
 
 
+def test_run_recipe_keeps_one_checkpoint_and_frees_its_model(data, tmp_path):
+    """Checkpoints are counted but only the last stays on disk; after a bf16 run (whose
+    autocast wrapper is a reference cycle) the model is gone even with the collector off."""
+    import gc
+    import weakref
+
+    from transformers import AutoModelForCausalLM
+
+    path = hub.resolve_model(finetune.MODEL)
+    made = []
+
+    def factory():
+        model = AutoModelForCausalLM.from_pretrained(path)
+        made.append(weakref.ref(model))
+        return model
+
+    recipe = finetune.Recipe("saves", 5e-3, 16, epochs=1, precision="bf16", save_every=1)
+    gc.disable()
+    try:
+        result = finetune.run_recipe(recipe, factory, data, tmp_path)
+        alive = made[0]() is not None
+    finally:
+        gc.enable()
+    assert result.steps == 4 and result.checkpoints_saved == 4
+    assert [p.name for p in tmp_path.glob("checkpoint-*")] == ["checkpoint-4"]
+    assert not alive, "run_recipe left its model alive: it would hold GPU memory into the next run"
+
+
 def _run_script(tmp_path, nproc):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     script = str(REPO_ROOT / "scripts" / "finetune_sentiment.py")
