@@ -273,3 +273,4 @@ def test_embedded_figures_load(page, lab, screenshots, path):
         assert image.evaluate("(img) => img.naturalWidth") > 0, f"figure {k + 1} did not load"
         image.scroll_into_view_if_needed()
         image.screenshot(path=screenshots / f"{path.name[:2]}-figure-{k + 1}.png")
+    shut_down_kernel(page)
