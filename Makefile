@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TESTED := $(VENV)/.tested-versions
 
-.PHONY: lab test notebooks fork clean
+.PHONY: lab test test-browser chromium-found test-widgets7 notebooks fork clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "The course needs Python 3.11 or newer, and none was found."; \
@@ -36,6 +36,39 @@ $(TESTED): constraints.txt $(STAMP)
 TEST_WORKERS ?= auto
 test: $(TESTED)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+## make test-browser: drive lessons 01 and 06 and every notebook's figures in JupyterLab, in
+# headless Chromium (Debian's chromium; Playwright is pointed at it and downloads no browser)
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
+BROWSER_STAMP := $(VENV)/.installed-browser
+$(BROWSER_STAMP): requirements-browser.txt $(TESTED)
+	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
+	touch $(BROWSER_STAMP)
+
+chromium-found:
+	@test -n "$(CHROMIUM)" && test -x "$(CHROMIUM)" || { \
+	  echo "make test-browser needs the Chromium browser, and none was found."; \
+	  echo "Install it (Debian/Ubuntu: sudo apt-get install -y chromium), or name it:"; \
+	  echo "make test-browser CHROMIUM=/path/to/chromium"; exit 1; }
+
+test-browser: chromium-found $(BROWSER_STAMP)
+	COURSE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:xdist tests_browser
+
+## make test-widgets7: the widget tests and lesson 06 with ipywidgets 7 (what Colab ships),
+# in a separate environment, .venv-widgets7
+W7 := .venv-widgets7
+$(W7)/.installed: requirements.txt pyproject.toml
+	@test -n "$(PYTHON)" || { echo "make test-widgets7 needs Python 3.11 or newer."; exit 1; }
+	$(PYTHON) -m venv $(W7)
+	$(W7)/bin/python -m pip install --quiet --upgrade pip
+	$(W7)/bin/python -m pip install --quiet torch==2.13.0
+	$(W7)/bin/python -m pip install --quiet -r requirements.txt "ipywidgets>=7,<8"
+	touch $@
+
+test-widgets7: $(W7)/.installed
+	$(W7)/bin/python -c "import ipywidgets as w, sys; print('ipywidgets', w.__version__); \
+	  sys.exit(not w.__version__.startswith('7.'))"
+	$(W7)/bin/python -m pytest -p no:xdist tests/test_widgets.py notebooks/06_learning_rate.ipynb
 
 ## make notebooks: redraw images/, refresh attachments, badges and setup cells, strip outputs
 notebooks: $(STAMP)
