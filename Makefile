@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TESTED := $(VENV)/.tested-versions
 
-.PHONY: lab test notebooks fork clean
+.PHONY: lab test test-mutants notebooks fork clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "The course needs Python 3.11 or newer, and none was found."; \
@@ -36,6 +36,11 @@ $(TESTED): constraints.txt $(STAMP)
 TEST_WORKERS ?= auto
 test: $(TESTED)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+## make test-mutants: break each lesson on purpose, one named bug at a time (course_utils.mutants),
+# and pass only if the self-check that should catch the bug fails, naming its concept
+test-mutants: $(TESTED)
+	$(BIN)/python -m course_utils.mutants
 
 ## make notebooks: redraw images/, refresh attachments, badges and setup cells, strip outputs
 notebooks: $(STAMP)
