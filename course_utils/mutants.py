@@ -47,6 +47,7 @@ class Bug:
     check_cell: str  # id of the self-check cell that must fail first
     concept: str  # text the failing check's error must contain
     lesson: str  # where the course explains it
+    env: tuple[tuple[str, str], ...] = ()  # extra environment of the run, e.g. a precision
 
 
 CATALOGUE: tuple[Bug, ...] = (
@@ -172,6 +173,18 @@ CATALOGUE: tuple[Bug, ...] = (
         "self.B = nn.Parameter(torch.randn(rank, d_out, **like) / math.sqrt(rank))",
         "147abe82", "LoRA must start as the identity update", "lesson 09",
     ),
+    Bug(
+        "lora_merge_under_autocast",
+        "After the Trainer trains in bf16, model.forward stays wrapped in autocast; the merged "
+        "and unmerged LoRA models are then compared in 16 bits. (Run in bf16 on the CPU: in "
+        "fp32 there is no autocast to forget.)",
+        L09, "11f2a88e",
+        'lora_trained = without_autocast(trained["model"]).eval()\n'
+        "assert not runs_in_autocast(lora_trained)",
+        'lora_trained = trained["model"].eval()',
+        "11f2a88e", "logits after merging", "lesson 09",
+        env=(("COURSE_PRECISION", "bf16"),),
+    ),
 )
 BUGS = {bug.name: bug for bug in CATALOGUE}
 
@@ -242,6 +255,8 @@ def run(bug: Bug, timeout: int = 300) -> Outcome:
     nb = apply(bug, truncate=True)
     for key, value in run_environment().items():
         os.environ.setdefault(key, value)  # the kernel inherits them
+    saved = {key: os.environ.get(key) for key, _ in bug.env}
+    os.environ.update(dict(bug.env))
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
     start = time.perf_counter()
@@ -258,6 +273,12 @@ def run(bug: Bug, timeout: int = 300) -> Outcome:
                 error = _ANSI.sub("", "\n".join([*out.get("traceback", []),
                                                  f"{out['ename']}: {out['evalue']}"]))
                 break
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     return Outcome(bug, failed, error, time.perf_counter() - start)
 
 
