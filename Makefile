@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TESTED := $(VENV)/.tested-versions
 
-.PHONY: lab test test-browser chromium-found test-widgets7 notebooks fork clean
+.PHONY: lab test test-mutants test-browser chromium-found test-widgets7 notebooks fork clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "The course needs Python 3.11 or newer, and none was found."; \
@@ -36,6 +36,11 @@ $(TESTED): constraints.txt $(STAMP)
 TEST_WORKERS ?= auto
 test: $(TESTED)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+## make test-mutants: break each lesson on purpose, one named bug at a time (course_utils.mutants),
+# and pass only if the self-check that should catch the bug fails, naming its concept
+test-mutants: $(TESTED)
+	$(BIN)/python -m course_utils.mutants
 
 ## make test-browser: drive lessons 01 and 06 and every notebook's figures in JupyterLab, in
 # headless Chromium (Debian's chromium; Playwright is pointed at it and downloads no browser)

@@ -287,3 +287,44 @@ def test_adam_moves_are_printed_with_enough_digits():
 
     verdict = lesson07.check_adam_step(lesson07._adam_no_bias_correction, quiet=True)
     assert "0.0099999351" in verdict.message  # torch's first move, not rounded to 0.01
+
+
+def test_lesson10_right_diagnosis_is_accepted():
+    from course_utils.exercises import lesson10
+
+    assert lesson10.check_diagnosis(lesson10.diagnosis_solution(), quiet=True)
+
+
+def test_lesson10_wrong_diagnosis_points_to_the_lesson():
+    from course_utils.exercises import lesson10
+
+    answers = lesson10.diagnosis_solution()
+    wild = next(run for run, bug in answers.items() if bug == "learning_rate_x100")
+    answers[wild] = "missing_zero_grad"
+    verdict = lesson10.check_diagnosis(answers, quiet=True)
+    assert verdict.status == WRONG and f"run {wild}" in verdict.message
+    assert "lesson 06" in verdict.message  # where a rate far too large is explained
+    partial = {run: bug for run, bug in lesson10.diagnosis_solution().items() if run != "A"}
+    assert "diagnose run A" in lesson10.check_diagnosis(partial, quiet=True).message
+
+
+@pytest.mark.parametrize("answers, words", [
+    ("healthy", "pass a dict"),
+    ({"Z": "healthy"}, "there is no run Z"),
+    ({"A": "it diverged"}, "not one of the bug names"),
+    ({"A": 3}, "not one of the bug names"),
+])
+def test_lesson10_bad_input_gets_a_clear_message(answers, words):
+    from course_utils.exercises import lesson10
+
+    verdict = lesson10.check_diagnosis(answers, quiet=True)
+    assert verdict.status == WRONG and words in verdict.message
+
+
+def test_lesson10_blank_diagnosis_is_not_attempted(capsys):
+    from course_utils.exercises import lesson10
+
+    verdict = lesson10.check_diagnosis(dict.fromkeys(lesson10.MYSTERY))
+    assert verdict.status == NOT_ATTEMPTED
+    assert len(capsys.readouterr().out.strip().splitlines()) == 1
+    assert set(lesson10.MYSTERY.values()) <= set(lesson10.CHOICES)
