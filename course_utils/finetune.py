@@ -221,6 +221,20 @@ class Recipe:
         return asdict(self)
 
 
+def _return_free_memory() -> None:
+    """Hand the allocator's free pages back to the OS (glibc's malloc_trim), so that a later
+    growth of resident memory counts new allocations, not pages freed earlier and reused."""
+    import ctypes
+    import ctypes.util
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):  # not glibc (macOS, musl): nothing to trim
+        pass
+
+
 class _PeakMemory:
     """Memory a block adds at its peak, over what was held when it began: on a GPU from CUDA's
     allocator, else from the process's resident memory (sampled every 20 ms).
@@ -245,6 +259,7 @@ class _PeakMemory:
             torch.cuda.reset_peak_memory_stats(self.device)  # the peak restarts from here
             self.baseline = torch.cuda.memory_allocated(self.device)
         else:
+            _return_free_memory()  # else reused free pages would hide part of the growth
             self.baseline = self.peak = self._rss()
 
             def sample():
