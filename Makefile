@@ -75,10 +75,12 @@ test-widgets7: $(W7)/.installed
 	  sys.exit(not w.__version__.startswith('7.'))"
 	$(W7)/bin/python -m pytest -p no:xdist tests/test_widgets.py notebooks/06_learning_rate.ipynb
 
-## make notebooks: redraw images/, refresh attachments, badges and setup cells, strip outputs
+## make notebooks: redraw images/, refresh attachments, badges and setup cells, strip outputs;
+# copy code and figures into the Chinese edition (notebooks/zh/) and list stale translations
 notebooks: $(STAMP)
 	$(BIN)/python -m course_utils.figures
 	$(BIN)/python -m course_utils.notebooks sync
+	$(BIN)/python -m course_utils.editions sync
 
 ## make fork REPO=you/your-fork: point badges and the Colab setup cell at your fork
 fork: $(STAMP)

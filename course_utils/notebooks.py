@@ -48,10 +48,15 @@ def setup_cell_source(slug: str | None = None) -> str:
     return SETUP_TEMPLATE.format(slug=slug or repo.GITHUB_REPO)
 
 
-def badge(filename: str, slug: str | None = None) -> str:
-    """The 'Open in Colab' badge for a notebook file."""
+def notebook_folder(path: Path) -> str:
+    """A notebook's folder in the repository: `notebooks`, or `notebooks/zh` for the zh edition."""
+    return "notebooks/zh" if path.parent.name == "zh" else "notebooks"
+
+
+def badge(filename: str, slug: str | None = None, folder: str = "notebooks") -> str:
+    """The 'Open in Colab' badge for a notebook file in a folder of the repository."""
     slug = slug or repo.GITHUB_REPO
-    url = f"https://colab.research.google.com/github/{slug}/blob/{repo.BRANCH}/notebooks/{filename}"
+    url = f"https://colab.research.google.com/github/{slug}/blob/{repo.BRANCH}/{folder}/{filename}"
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 
@@ -74,7 +79,7 @@ def problems(path: Path) -> list[str]:
         return found + ["needs a title cell and the setup cell"]
     if cells[0].cell_type != "markdown" or not "".join(cells[0].source).startswith("# "):
         found.append("first cell must be a markdown title ('# ...')")
-    if badge(path.name) not in "".join(cells[0].source):
+    if badge(path.name, folder=notebook_folder(path)) not in "".join(cells[0].source):
         found.append("title cell lacks the Colab badge for this file and repository")
     if cells[1].cell_type != "code" or "".join(cells[1].source) != setup_cell_source():
         found.append("second cell is not the shared setup cell (run `make notebooks`)")
@@ -83,8 +88,9 @@ def problems(path: Path) -> list[str]:
             found.append(f"cell {i} has no id")
         if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count")):
             found.append(f"cell {i} has stored outputs")
-    if not any("Key takeaways" in "".join(c.source) for c in cells if c.cell_type == "markdown"):
-        found.append("no 'Key takeaways (划重点)' section")
+    takeaways = "划重点" if notebook_folder(path).endswith("zh") else "Key takeaways"
+    if not any(takeaways in "".join(c.source) for c in cells if c.cell_type == "markdown"):
+        found.append(f"no '{takeaways}' section")
     return found
 
 
@@ -96,7 +102,8 @@ def sync(path: Path, slug: str | None = None) -> bool:
     nb = nbformat.reads(before, as_version=4)
     title = nb.cells[0]
     if BADGE_RE.search(title.source):
-        title.source = BADGE_RE.sub(lambda _: badge(path.name, slug), title.source)
+        title.source = BADGE_RE.sub(
+            lambda _: badge(path.name, slug, notebook_folder(path)), title.source)
     setup_cell = nb.cells[1]
     if setup_cell.cell_type != "code":
         raise ValueError(f"{path.name}: the second cell must be the setup code cell.")
@@ -125,16 +132,16 @@ def set_repo(slug: str) -> None:
     text = re.sub(r'GITHUB_REPO = "[^"]*"', f'GITHUB_REPO = "{slug}"', repo_file.read_text())
     repo_file.write_text(text)
     repo.GITHUB_REPO = slug
-    for path in notebook_paths():
+    for path in notebook_paths() + notebook_paths(NOTEBOOKS_DIR / "zh"):
         sync(path, slug)
 
 
 def main(argv: list[str]) -> int:
     usage = "usage: python -m course_utils.notebooks sync | fork OWNER/NAME"
     if argv == ["sync"]:
-        for path in notebook_paths():
+        for path in notebook_paths() + notebook_paths(NOTEBOOKS_DIR / "zh"):
             if sync(path):
-                print(f"synced {path.name}")
+                print(f"synced {path.relative_to(NOTEBOOKS_DIR)}")
         return 0
     if len(argv) == 2 and argv[0] == "fork":
         set_repo(argv[1])
