@@ -2,8 +2,8 @@
 
 Every cell of a zh notebook has the id of the English cell it stands for, in the same order.
 Code cells are the English code (comments may be translated): `sync` copies the code over when it
-differs. Each translated markdown cell records, in its metadata, the English cell it translates
-and a hash of that cell's source at translation time:
+differs. Each translated cell (markdown, or code with translated comments) records, in its
+metadata, the English cell it translates and a hash of that cell's source at translation time:
 
     "metadata": {"translation": {"source": "<English cell id>", "sha": "<hash>"}}
 
@@ -123,6 +123,10 @@ def drift(en_path: Path, zh: Path | None = None) -> list[str]:
             if code_without_comments(_text(cell)) != code_without_comments(_text(en)):
                 found.append(f"{name}: code cell {j} ({cid}) differs from the English code "
                              "(run `make notebooks` to copy it)")
+            elif (_text(cell) != _text(en)
+                  and translation_of(cell).get("sha") != source_hash(_text(en))):
+                found.append(f"{name}: stale translation, code cell {j} ({cid}): the English "
+                             "comments changed after theirs were translated")
         else:
             record = translation_of(cell)
             if record.get("source") != cid:
@@ -175,8 +179,11 @@ def sync_lesson(en_path: Path, zh: Path | None = None) -> SyncReport:
                 cell.setdefault("metadata", {})["translation"] = {"source": cid, "sha": ""}
             report.cells_added.append(cid)
         elif cell["cell_type"] == "code":
-            if code_without_comments(_text(cell)) != code_without_comments(_text(en)):
-                cell["source"] = copy.deepcopy(en["source"])
+            untranslated = _text(cell) == _text(en) or not translation_of(cell)
+            if (code_without_comments(_text(cell)) != code_without_comments(_text(en))
+                    or (untranslated and _text(cell) != _text(en))):
+                cell["source"] = copy.deepcopy(en["source"])  # new code: English comments
+                cell.get("metadata", {}).pop("translation", None)
                 report.code_copied.append(cid)
         else:
             if "attachments" in en:
@@ -188,8 +195,8 @@ def sync_lesson(en_path: Path, zh: Path | None = None) -> SyncReport:
             record.setdefault("sha", "")
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
-        if cell["cell_type"] == "markdown" and translation_of(cell).get("sha") != source_hash(
-                _text(en)):
+        translated = cell["cell_type"] == "markdown" or _text(cell) != _text(en)
+        if translated and translation_of(cell).get("sha") != source_hash(_text(en)):
             report.stale.append(cid)
         cells.append(cell)
     report.cells_removed = list(old)
@@ -201,10 +208,11 @@ def sync_lesson(en_path: Path, zh: Path | None = None) -> SyncReport:
 
 
 def stamp(en_path: Path, zh: Path | None = None, cell_ids: list[str] | None = None) -> list[str]:
-    """Record that the named (default: all translated) zh markdown cells match today's English.
+    """Record that the named (default: all translated) zh cells match today's English.
 
-    A cell counts as translated when its text differs from the English text; a cell that is the
-    same in both languages (a formula, a table of numbers) is stamped only when named.
+    A cell counts as translated when its text differs from the English text (for code: its
+    comments); a markdown cell that is the same in both languages (a formula, a table of
+    numbers) is stamped only when named.
     """
     zh = zh or zh_path(en_path)
     by_id = {c.get("id"): c for c in _read(en_path)["cells"]}
@@ -212,7 +220,8 @@ def stamp(en_path: Path, zh: Path | None = None, cell_ids: list[str] | None = No
     stamped = []
     for cell in zh_nb["cells"]:
         cid = cell.get("id")
-        if cell["cell_type"] != "markdown" or cid not in by_id:
+        if cid not in by_id or (cell["cell_type"] == "code"
+                                and _text(cell) == _text(by_id[cid])):
             continue
         named = cell_ids is not None and cid in cell_ids
         translated = cell_ids is None and _text(cell) != _text(by_id[cid])
@@ -267,13 +276,12 @@ def apply_draft(draft: Path) -> list[str]:
         cell = by_id.get(entry["id"])
         if not text.strip() or cell is None:
             continue
-        if cell["cell_type"] == "code":
-            if code_without_comments(text) != code_without_comments(entry["en"]):
-                errors.append(f"code cell {entry['id']}: only comments may change")
-                continue
-        else:
-            cell.setdefault("metadata", {})["translation"] = {"source": entry["id"],
-                                                              "sha": entry["sha"]}
+        if cell["cell_type"] == "code" and (
+                code_without_comments(text) != code_without_comments(entry["en"])):
+            errors.append(f"code cell {entry['id']}: only comments may change")
+            continue
+        cell.setdefault("metadata", {})["translation"] = {"source": entry["id"],
+                                                          "sha": entry["sha"]}
         cell["source"] = _lines(text)
         written.append(entry["id"])
     if errors:
@@ -338,13 +346,20 @@ def _chinese_pattern(term: str) -> re.Pattern:
     return re.compile(r"\s*".join(re.escape(ch) for ch in term.replace(" ", "")))
 
 
-def _first_use(paths: list[Path], pattern: re.Pattern):
+def _first_use(paths: list[Path], pattern: re.Pattern, longer: list[re.Pattern] = ()):
+    """The first markdown cell that uses a term: (path, cell index, prose, matches), or None.
+
+    A match inside a longer glossary term does not count (熵 inside 交叉熵), as in English
+    "entropy" inside "cross-entropy" does not.
+    """
     for path in paths:
         for i, cell in enumerate(_read(path)["cells"]):
             if cell["cell_type"] != "markdown":
                 continue
             text = prose(_text(cell), title_cell=i == 0)
-            hits = list(pattern.finditer(text))
+            shadow = [m.span() for other in longer for m in other.finditer(text)]
+            hits = [h for h in pattern.finditer(text)
+                    if not any(a <= h.start() and h.end() <= b for a, b in shadow)]
             if hits:
                 return path, i, text, hits
     return None
@@ -359,6 +374,7 @@ def glossary_problems(edition: str = "en", terms: list[Term] | None = None,
     that lesson is read: its own terms are checked, and later lessons' terms must not appear.
     """
     terms = terms if terms is not None else glossary()
+    all_terms = list(terms)
     folder = folder or (ZH_DIR if edition == EDITION else NOTEBOOKS_DIR)
     paths = notebook_paths(folder)
     if lesson is not None:
@@ -370,7 +386,9 @@ def glossary_problems(edition: str = "en", terms: list[Term] | None = None,
         pattern = _english_pattern(own) if edition == "en" else _chinese_pattern(own)
         counterpart = (_chinese_pattern(other) if edition == "en"
                        else _english_pattern(other))
-        first = _first_use(paths, pattern)
+        longer = [] if edition == "en" else [
+            _chinese_pattern(t.zh) for t in all_terms if own in t.zh and own != t.zh]
+        first = _first_use(paths, pattern, longer)
         if first is None:
             if lesson is None or term.lesson == lesson:
                 found.append(f"{edition}: '{own}' is never used (glossary: lesson {term.lesson})")

@@ -82,8 +82,21 @@ def test_code_must_equal_the_english_code_but_comments_may_be_translated(pair):
     english = _source(code)
     code["source"] = "# 这是一条注释\n" + english.replace("# ", "# 中文注释 ")
     _save_cells(zh, cells)
-    assert editions.drift(en, zh) == []  # comments only
-    code["source"] = english.replace("=", "= 1 +", 1)
+    assert editions.stamp(en, zh, [code["id"]]) == [code["id"]]
+    assert editions.drift(en, zh) == []  # comments only, translated from today's English
+    # The English comments change: the translated ones are stale, and named.
+    english_cells = _cells(en)
+    for cell in english_cells:
+        if cell["id"] == code["id"]:
+            cell["source"] = english.replace("# ", "# Reworded: ", 1)
+    _save_cells(en, english_cells)
+    found = editions.drift(en, zh)
+    assert len(found) == 1 and "English comments changed" in found[0] and code["id"] in found[0]
+    # The code itself differs: named as such.
+    cells = _cells(zh)
+    for cell in cells:
+        if cell["id"] == code["id"]:
+            cell["source"] = english.replace("=", "= 1 +", 1)
     _save_cells(zh, cells)
     found = editions.drift(en, zh)
     assert len(found) == 1 and "differs from the English code" in found[0]
