@@ -433,8 +433,10 @@ def run_recipe(
     log_history = list(trainer.state.log_history)
     # After 16-bit training the model's autocast wrapper is a reference cycle: without a
     # collection, this run's model (0.5 GB for GPT-2) would stay on the GPU into the next run.
+    # (An fp32 run on a CPU has no such wrapper, and the next run's memory probe collects.)
     del trainer, model
-    gc.collect()
+    if device.type == "cuda" or args.bf16 or args.fp16:
+        gc.collect()
     if device.type == "cuda":
         torch.cuda.empty_cache()
     return RunResult(
