@@ -39,12 +39,15 @@ from course_utils.finetune import (
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-# Dense 16-bit tensor-core peaks (TFLOP/s) by a substring of the CUDA device name; the first
-# match wins, so more specific names come first. Sources: the vendors' data sheets.
-PEAK_TFLOPS_16BIT = [
-    ("H200", 989.0), ("H100 PCIe", 756.0), ("H100", 989.0), ("A100", 312.0), ("L40S", 362.0),
-    ("L4", 121.0), ("A10G", 70.0), ("A10", 125.0), ("T4", 65.0), ("V100", 125.0),
-    ("RTX 4090", 165.0), ("RTX 3090", 71.0),
+# Dense peaks (TFLOP/s) by a substring of the CUDA device name: 16-bit on tensor cores, and
+# plain fp32 (what an fp32 run's matrix products use: PyTorch leaves TF32 off for them). The
+# first match wins, so more specific names come first. Sources: the vendors' data sheets.
+PEAK_TFLOPS = [
+    # name, 16-bit, fp32
+    ("H200", 989.0, 67.0), ("H100 PCIe", 756.0, 51.0), ("H100", 989.0, 67.0),
+    ("A100", 312.0, 19.5), ("L40S", 362.0, 91.6), ("L4", 121.0, 30.3), ("A10G", 70.0, 31.2),
+    ("A10", 125.0, 31.2), ("T4", 65.0, 8.1), ("V100", 125.0, 15.7), ("RTX 4090", 165.0, 82.6),
+    ("RTX 3090", 71.0, 35.6),
 ]  # fmt: skip
 
 SHAPES = {
@@ -158,12 +161,13 @@ def device_facts() -> dict:
     return facts
 
 
-def peak_tflops(device: dict, override: float | None) -> float | None:
+def peak_tflops(device: dict, override: float | None, precision: str = "bf16") -> float | None:
+    """The card's dense peak for a run's precision (an override applies to every precision)."""
     if override:
         return override
-    for key, value in PEAK_TFLOPS_16BIT:
+    for key, peak16, peak32 in PEAK_TFLOPS:
         if device["type"] == "cuda" and key in device["name"]:
-            return value
+            return peak32 if precision == "fp32" else peak16
     return None
 
 
@@ -220,13 +224,19 @@ def main(argv: list[str] | None = None) -> int:
 
     device = device_facts()
     flops = training_flops_per_epoch(make_model(), data)
-    peak = peak_tflops(device, args.peak_tflops)
+    peak = peak_tflops(device, args.peak_tflops)  # 16-bit: the floor of the fastest recipe
     floor = flops / (peak * 1e12) if peak else None
+    # Each run against the peak of its own precision: an fp32 run is held to the fp32 peak.
+    run_floors = []
+    for recipe in recipes:
+        run_peak = peak_tflops(device, args.peak_tflops, recipe.resolved_precision(device["type"]))
+        run_floors.append(flops / (run_peak * 1e12) if run_peak else None)
     table = results_table(results, baseline="lesson 01")
     table["epoch s"] = [round(r.train_seconds / args.epochs, 3) for r in results]
-    table["floor s"] = None if floor is None else round(floor, 4)
+    table["floor s"] = [None if f is None else round(f, 4) for f in run_floors]
     table["of peak"] = [
-        None if floor is None else f"{floor / (r.train_seconds / args.epochs):.2%}" for r in results
+        None if f is None else f"{f / (r.train_seconds / args.epochs):.2%}"
+        for f, r in zip(run_floors, results)
     ]
 
     print(
@@ -236,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"one epoch: {flops / 1e12:.2f} TFLOP counted"
         + (
-            f"; floor {floor:.3f} s at {peak:g} TFLOP/s"
+            f"; floor {floor:.3f} s at {peak:g} TFLOP/s (16-bit; an fp32 run's floor uses the "
+            "fp32 peak). The count is of each row's own tokens, without padding: a floor."
             if floor
             else "; no peak FLOP/s known for this device (pass --peak-tflops for the floor)"
         )
@@ -261,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         "flops_per_epoch": flops,
         "peak_tflops": peak,
         "floor_seconds": floor,
+        "floor_seconds_by_recipe": dict(zip([r.name for r in recipes], run_floors)),
         "results": [
             {
                 **r.row(),

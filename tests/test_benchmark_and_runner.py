@@ -6,10 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
 
 
+@pytest.mark.slow
 def test_benchmark_reports_both_recipes(tmp_path):
     out = tmp_path / "bench.json"
     command = [
@@ -25,6 +28,7 @@ def test_benchmark_reports_both_recipes(tmp_path):
     assert report["results"][0]["recipe_settings"]["gradient_checkpointing"]
     assert report["results"][1]["recipe_settings"]["batch_size"] == 64
     assert report["flops_per_epoch"] > 0 and report["floor_seconds"] > 0
+    assert set(report["floor_seconds_by_recipe"]) == {"lesson 01", "recommended"}
     assert {"torch", "transformers", "datasets"} <= set(report["versions"])
     assert report["device"]["type"] in {"cpu", "cuda", "mps"}
     assert report["ratios"]["throughput"] > 0
@@ -107,3 +111,18 @@ def test_a_lesson_passes_when_run_twice_in_one_kernel(tmp_path):
     done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=600)
     (report,) = json.loads(out.read_text())["notebooks"]
     assert done.returncode == 0 and report["ok"], report
+
+
+def test_an_fp32_run_is_held_to_the_fp32_peak():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "finetune_speed", REPO_ROOT / "benchmarks" / "finetune_speed.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    h100 = {"type": "cuda", "name": "NVIDIA H100 80GB HBM3"}
+    assert bench.peak_tflops(h100, None, "bf16") == 989.0
+    assert bench.peak_tflops(h100, None, "fp32") == 67.0  # not the tensor cores' 16-bit peak
+    assert bench.peak_tflops({"type": "cuda", "name": "Tesla T4"}, None, "fp16") == 65.0
+    assert bench.peak_tflops({"type": "cpu", "name": "x86_64"}, None, "fp32") is None
+    assert bench.peak_tflops({"type": "cpu", "name": "x86_64"}, 2.0, "fp32") == 2.0
