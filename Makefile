@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TESTED := $(VENV)/.tested-versions
 
-.PHONY: lab test test-mutants test-browser chromium-found test-widgets7 notebooks fork clean
+.PHONY: lab test test-slow test-mutants test-browser chromium-found test-widgets7 notebooks fork clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "The course needs Python 3.11 or newer, and none was found."; \
@@ -35,7 +35,11 @@ $(TESTED): constraints.txt $(STAMP)
 # (TEST_WORKERS=1 runs them one after another); each notebook stays on one worker, in order.
 TEST_WORKERS ?= auto
 test: $(TESTED)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
+
+## make test-slow: whole programs end to end (the script on one and two processes, the benchmark)
+test-slow: $(TESTED)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m slow
 
 ## make test-mutants: break each lesson on purpose, one named bug at a time (course_utils.mutants),
 # and pass only if the self-check that should catch the bug fails, naming its concept

@@ -71,7 +71,7 @@ def test_gpt2_shape_rehearsal_checks_the_time_and_memory_model(tmp_path):
     # GPT-2 small's shape with random weights (no download) on rows as long as real reviews,
     # through the same run_recipe as lesson 09 and the script use.
     data = finetune.load_sentiment_data(
-        str(standins.tiny_gpt2_dir()), train_rows=24, valid_rows=8,
+        str(standins.tiny_gpt2_dir()), train_rows=12, valid_rows=4,
         dataset_name=str(standins.sentiment_dataset_dir()),
     )
     lengths = [len(r) for r in data.train["input_ids"]]
@@ -81,9 +81,10 @@ def test_gpt2_shape_rehearsal_checks_the_time_and_memory_model(tmp_path):
         model = GPT2LMHeadModel(GPT2Config())
     n_params = sum(p.numel() for p in model.parameters())
     assert 124e6 < n_params < 125e6
-    estimate = estimates.estimate_training("GPT-2 small", model, data.train, 8, 1.0)
+    # Batch 4: a few seconds a step on one core, and lesson 01's length per row.
+    estimate = estimates.estimate_training("GPT-2 small", model, data.train, 4, 1.0)
     print(estimate)
-    recipe = finetune.Recipe("gpt2 shape", 1e-5, 8, epochs=1.0, precision="fp32")
+    recipe = finetune.Recipe("gpt2 shape", 1e-5, 4, epochs=1.0, precision="fp32")
     run = finetune.run_recipe(recipe, lambda: model, data, tmp_path)
     assert run.steps == estimate.steps == 3
     assert len(run.step_seconds) == run.steps

@@ -219,6 +219,7 @@ def _run_script(tmp_path, nproc):
     return json.loads((tmp_path / "metrics.json").read_text())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("nproc", [1, 2])
 def test_script_learns_on_one_and_two_processes(tmp_path, nproc):
     metrics = _run_script(tmp_path, nproc)
