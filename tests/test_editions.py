@@ -209,3 +209,20 @@ def test_code_without_comments_ignores_comments_only():
     assert editions.code_without_comments(a) == editions.code_without_comments(b)
     assert editions.code_without_comments(a) != editions.code_without_comments(
         a.replace("'# not", "'#not"))
+
+
+@pytest.mark.parametrize("path", ENGLISH, ids=lambda p: p.name)
+def test_the_chinese_edition_is_in_step(path):
+    """Every lesson has a zh notebook; no translation is stale, no cell added or removed in one
+    edition only, and the code is the English code."""
+    assert editions.drift(path) == []
+
+
+def test_the_chinese_edition_follows_the_glossary():
+    assert editions.glossary_problems(editions.EDITION) == []
+
+
+def test_zh_badges_open_the_zh_notebooks():
+    for path in CHINESE:
+        title = _source(_cells(path)[0])
+        assert f"/notebooks/zh/{path.name})" in title, path.name

@@ -14,6 +14,7 @@ from course_utils import notebooks as nbtools
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = nbtools.notebook_paths()
+CHINESE = nbtools.notebook_paths(nbtools.NOTEBOOKS_DIR / "zh")
 
 
 def test_notebooks_are_numbered_without_gaps():
@@ -21,7 +22,8 @@ def test_notebooks_are_numbered_without_gaps():
     assert numbers == list(range(1, len(NOTEBOOKS) + 1))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS + CHINESE, ids=lambda p: nbtools.notebook_folder(p)
+                         + "/" + p.name)
 def test_notebook_is_clean(path):
     assert nbtools.problems(path) == []
 
@@ -30,6 +32,16 @@ def test_notebook_is_clean(path):
 def test_notebook_is_in_the_readme(path):
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert f"notebooks/{path.name}" in readme
+
+
+def test_every_lesson_has_its_chinese_edition_listed_in_the_chinese_readme():
+    assert [p.name for p in CHINESE] == [p.name for p in NOTEBOOKS]
+    readme = (REPO_ROOT / "README.zh.md").read_text(encoding="utf-8")
+    for path in CHINESE:
+        assert f"notebooks/zh/{path.name}" in readme, path.name
+    assert "README.zh.md" in (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "README.md" in readme and "make lab" in readme and "make test" in readme
+    assert "HF_ENDPOINT" in readme  # the way in from restricted networks
 
 
 def test_readme_gives_the_two_commands():
@@ -91,7 +103,8 @@ HARD_CODED_DEVICE = re.compile(
 )
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS + CHINESE, ids=lambda p: nbtools.notebook_folder(p)
+                         + "/" + p.name)
 def test_notebooks_never_hard_code_cuda(path):
     nb = nbformat.read(path, as_version=4)
     for i, cell in enumerate(nb.cells):
