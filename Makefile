@@ -33,9 +33,11 @@ $(TESTED): constraints.txt $(STAMP)
 
 ## make test: set up, then run every test and every notebook (fast, offline), one worker per core
 # (TEST_WORKERS=1 runs them one after another); each notebook stays on one worker, in order.
+# TEST_ARGS narrows it (paths, -k); PYTHON=... VENV=... runs it on another Python.
 TEST_WORKERS ?= auto
+TEST_ARGS ?=
 test: $(TESTED)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow" $(TEST_ARGS)
 
 ## make test-slow: whole programs end to end (the script on one and two processes, the benchmark)
 test-slow: $(TESTED)

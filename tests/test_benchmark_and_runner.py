@@ -52,21 +52,28 @@ def _notebook(path, *codes):
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
 
 
-def test_notebook_runner_reports_times_and_failures(tmp_path):
+def test_notebook_runner_reports_times_and_failures_and_catches_a_second_pass(tmp_path):
+    # One run over four small notebooks (kernels are what cost time): a fine one, a broken one,
+    # and a learner's second "Run All" on a rerun-safe one and on one that breaks on rerun.
     _notebook(tmp_path / "01_fine.ipynb", "x = 1 + 1")
     _notebook(tmp_path / "02_broken.ipynb", "x = 1", "raise ValueError('dtype mismatch')")
+    _notebook(tmp_path / "03_rerun_safe.ipynb", "items = []", "items.append(1)",
+              "assert items == [1]")
+    _notebook(tmp_path / "04_rerun_breaks.ipynb", "try:\n    counter += 1\nexcept NameError:\n"
+              "    counter = 1", "assert counter == 1, 'second pass'")
     out = tmp_path / "run.json"
     command = [
         sys.executable, str(REPO_ROOT / "scripts" / "run_notebooks.py"),
-        "--fast", "--dir", str(tmp_path), "--json", str(out),
+        "--fast", "--twice", "--dir", str(tmp_path), "--json", str(out),
     ]  # fmt: skip
     done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 1  # one notebook failed
-    fine, broken = json.loads(out.read_text())["notebooks"]
+    assert done.returncode == 1  # notebooks failed
+    fine, broken, safe, breaks = json.loads(out.read_text())["notebooks"]
     assert fine["ok"] and fine["seconds"] > 0 and fine["setup"].startswith("device:")
     assert not broken["ok"] and broken["failed_cell"] == 2
     assert "ValueError" in broken["error"] and "dtype mismatch" in broken["error"]
     assert "02_broken.ipynb" in done.stdout and "FAILED" in done.stdout
+    assert safe["ok"] and not breaks["ok"] and "second pass" in breaks["error"]
 
 
 def test_notebook_runner_can_require_cuda(tmp_path):
@@ -82,23 +89,6 @@ def test_notebook_runner_can_require_cuda(tmp_path):
         assert done.returncode == 0 and report["ok"]
     else:  # on a machine without CUDA, --require-cuda must fail, and say why
         assert done.returncode == 1 and "not on CUDA" in report["error"]
-
-
-def test_notebook_runner_twice_catches_a_notebook_that_breaks_on_rerun(tmp_path):
-    # A learner's second "Run All": state from the first pass must not break the notebook.
-    _notebook(tmp_path / "01_rerun_safe.ipynb", "items = []", "items.append(1)",
-              "assert items == [1]")
-    _notebook(tmp_path / "02_rerun_breaks.ipynb", "try:\n    counter += 1\nexcept NameError:\n"
-              "    counter = 1", "assert counter == 1, 'second pass'")
-    out = tmp_path / "run.json"
-    command = [
-        sys.executable, str(REPO_ROOT / "scripts" / "run_notebooks.py"),
-        "--fast", "--twice", "--dir", str(tmp_path), "--json", str(out),
-    ]  # fmt: skip
-    done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=600)
-    safe, breaks = json.loads(out.read_text())["notebooks"]
-    assert done.returncode == 1 and safe["ok"] and not breaks["ok"]
-    assert "second pass" in breaks["error"]
 
 
 def test_a_lesson_passes_when_run_twice_in_one_kernel(tmp_path):
