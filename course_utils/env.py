@@ -60,13 +60,18 @@ def chosen_precision(device_type: str) -> str:
     return switches.precision_override() or pick_precision(device_type)
 
 
-def apply_thread_count() -> int:
-    """Set torch's CPU threads from COURSE_THREADS (if set) and return the count in use.
+def apply_thread_count(tiny_models: bool = False) -> int:
+    """Set torch's CPU threads and return the count in use: COURSE_THREADS if set, else one
+    thread when the models are the tiny stand-ins, else torch's default (one per core).
 
-    When several busy processes share a few cores, fewer threads per process avoid the threads
-    spinning while they wait for a core; COURSE_THREADS=1 is the safe choice then.
+    A stand-in's matrices are so small that splitting each product between threads costs more
+    than it saves: measured on 2 cores, lesson 01 in fast mode took 30 s with one thread and
+    59 s with two. When several busy processes share a few cores, fewer threads per process
+    also avoid waiting for a core; COURSE_THREADS=1 is the safe choice then.
     """
     wanted = switches.thread_count()
+    if wanted is None and tiny_models:
+        wanted = 1
     if wanted is not None and wanted != torch.get_num_threads():
         torch.set_num_threads(wanted)
     return torch.get_num_threads()
@@ -129,7 +134,7 @@ class Env:
         precision = self.precision + (" (COURSE_PRECISION)" if self.precision_forced else "")
         line = f"device: {self.device_name} | precision: {precision} | hub: {hub} | mode: {mode}"
         if self.device.type == "cpu":
-            line += f" | {self.threads} CPU threads"
+            line += f" | {self.threads} CPU thread{'s' if self.threads != 1 else ''}"
             line += " | no GPU found: everything runs, training is just slower"
         return line
 
@@ -140,6 +145,12 @@ def describe_device(device: torch.device) -> str:
         major, minor = torch.cuda.get_device_capability(device)
         return f"cuda ({torch.cuda.get_device_name(device)}, cc {major}.{minor})"
     return device.type
+
+
+def _uses_standins() -> bool:
+    """True when GPT-2 will resolve to the tiny stand-in: offline, and not in the local cache.
+    (Asked without resolving it, which would build the stand-ins.)"""
+    return hub.is_offline() and not hub.in_local_cache(hub.MODEL_NAME, "model")
 
 
 def current_env() -> Env:
@@ -153,7 +164,7 @@ def current_env() -> Env:
         colab=in_colab(),
         device_name=describe_device(device),
         precision_forced=switches.precision_override() is not None,
-        threads=apply_thread_count(),
+        threads=apply_thread_count(tiny_models=device.type == "cpu" and _uses_standins()),
     )
 
 

@@ -135,6 +135,13 @@ def test_course_threads(monkeypatch):
     try:
         monkeypatch.setenv("COURSE_THREADS", "1")
         assert env.apply_thread_count() == 1 == torch.get_num_threads()
+        monkeypatch.delenv("COURSE_THREADS")
+        torch.set_num_threads(2)
+        assert env.apply_thread_count(tiny_models=True) == 1  # the stand-ins: one thread
+        torch.set_num_threads(2)
+        assert env.apply_thread_count(tiny_models=False) == 2  # real models: left as they are
+        monkeypatch.setenv("COURSE_THREADS", "2")
+        assert env.apply_thread_count(tiny_models=True) == 2  # the switch wins
         monkeypatch.setenv("COURSE_THREADS", "zero")
         with pytest.raises(ValueError, match="COURSE_THREADS='zero'"):
             env.apply_thread_count()
