@@ -16,12 +16,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO_ROOT / "notebooks"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def failing_line(traceback: list[str]) -> str:
+    """The source line a cell's traceback points at (IPython marks it with an arrow)."""
+    lines = [ANSI.sub("", line) for entry in traceback for line in entry.splitlines()]
+    marked = [m.group(1) for m in map(re.compile(r"^\s*-+>\s*\d+\s?(.*)$").match, lines) if m]
+    return marked[-1].strip() if marked else ""
 
 
 def run_one(path: Path, timeout: int, twice: bool = False) -> dict:
@@ -56,21 +65,25 @@ def run_one(path: Path, timeout: int, twice: bool = False) -> dict:
         error = str(err).strip().splitlines()[-1][:500]
     seconds = time.perf_counter() - start
     setup_line = ""
-    failed_cell = None
+    failed_cell = failed_id = None
+    line = ""
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             if not setup_line and output.get("output_type") == "stream":
                 lines = [x for x in output["text"].splitlines() if x.startswith("device: ")]
                 setup_line = lines[0] if lines else ""
             if output.get("output_type") == "error" and failed_cell is None:
-                failed_cell = index
+                failed_cell, failed_id = index, cell.get("id")
+                line = failing_line(output.get("traceback", []))
     return {
         "notebook": path.name,
         "seconds": round(seconds, 1),
         "ok": error is None,
         "setup": setup_line,
         "failed_cell": failed_cell,
-        "error": error,
+        "failed_cell_id": failed_id,
+        "failed_line": line,
+        "error": ANSI.sub("", error) if error else error,
     }
 
 
@@ -106,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         reports.append(report)
         print(f"{'ok' if report['ok'] else 'FAILED'} in {report['seconds']} s", flush=True)
         if not report["ok"]:
-            print(f"    cell {report['failed_cell']}: {report['error']}", flush=True)
+            print(f"    cell {report['failed_cell']} ({report['failed_cell_id']}): "
+                  f"{report['error']}\n    at: {report['failed_line']}", flush=True)
 
     print(f"\n{'notebook':42} {'time s':>8}  result")
     for r in reports:

@@ -74,6 +74,9 @@ def test_notebook_runner_reports_times_and_failures_and_catches_a_second_pass(tm
     assert "ValueError" in broken["error"] and "dtype mismatch" in broken["error"]
     assert "02_broken.ipynb" in done.stdout and "FAILED" in done.stdout
     assert safe["ok"] and not breaks["ok"] and "second pass" in breaks["error"]
+    # The failing line is named, so a bare AssertionError still says which check failed.
+    assert breaks["failed_line"] == "assert counter == 1, 'second pass'"
+    assert breaks["failed_cell_id"].endswith("-again") and "\x1b[" not in breaks["error"]
 
 
 def test_notebook_runner_can_require_cuda(tmp_path):
