@@ -17,11 +17,12 @@ from __future__ import annotations
 import argparse
 import copy
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from course_utils.notebooks import plain_text
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 L01 = "01_finetune_gpt2_sentiment.ipynb"
@@ -234,9 +235,6 @@ class Outcome:
         return self.failed_cell == self.bug.check_cell and self.bug.concept in self.error
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
 def run_environment() -> dict[str, str]:
     """The environment of a test run: fast, offline, with the suite's own Hub caches."""
     env = {"COURSE_FAST": "1", "HF_HUB_OFFLINE": "1", "MPLBACKEND": "Agg",
@@ -264,14 +262,14 @@ def run(bug: Bug, timeout: int = 300) -> Outcome:
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError) as err:
-        error = _ANSI.sub("", str(err))
+        error = plain_text(str(err))
         for cell in nb.cells:
             outputs = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
             if outputs:
                 failed = cell.get("id")
                 out = outputs[0]
-                error = _ANSI.sub("", "\n".join([*out.get("traceback", []),
-                                                 f"{out['ename']}: {out['evalue']}"]))
+                error = plain_text("\n".join([*out.get("traceback", []),
+                                               f"{out['ename']}: {out['evalue']}"]))
                 break
     finally:
         for key, value in saved.items():

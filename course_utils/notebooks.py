@@ -20,6 +20,8 @@ NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 NOTEBOOK_NAME_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 SLUG_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
+ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")  # terminal colours in a kernel's tracebacks
+ARROW_RE = re.compile(r"^\s*-+>\s*\d+\s?(.*)$")  # IPython's "---> 18 assert ..."
 
 SETUP_TEMPLATE = """\
 # Setup: the same cell opens every notebook. In Colab it first fetches the course and
@@ -41,6 +43,18 @@ if "google.colab" in sys.modules:
 import course_utils
 
 ENV = course_utils.setup()"""
+
+
+def plain_text(text: str) -> str:
+    """A kernel's output without its terminal colour codes."""
+    return ANSI_RE.sub("", text)
+
+
+def failing_line(traceback: list[str]) -> str:
+    """The source line an IPython traceback points at with its arrow ("" if none)."""
+    lines = [plain_text(line) for entry in traceback for line in entry.splitlines()]
+    marked = [m.group(1).strip() for m in map(ARROW_RE.match, lines) if m]
+    return marked[-1] if marked else ""
 
 
 def setup_cell_source(slug: str | None = None) -> str:

@@ -16,21 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO_ROOT / "notebooks"
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def failing_line(traceback: list[str]) -> str:
-    """The source line a cell's traceback points at (IPython marks it with an arrow)."""
-    lines = [ANSI.sub("", line) for entry in traceback for line in entry.splitlines()]
-    marked = [m.group(1) for m in map(re.compile(r"^\s*-+>\s*\d+\s?(.*)$").match, lines) if m]
-    return marked[-1].strip() if marked else ""
 
 
 def run_one(path: Path, timeout: int, twice: bool = False) -> dict:
@@ -44,6 +35,8 @@ def run_one(path: Path, timeout: int, twice: bool = False) -> dict:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    from course_utils.notebooks import failing_line, plain_text
 
     nb = nbformat.read(path, as_version=4)
     if twice:
@@ -83,7 +76,7 @@ def run_one(path: Path, timeout: int, twice: bool = False) -> dict:
         "failed_cell": failed_cell,
         "failed_cell_id": failed_id,
         "failed_line": line,
-        "error": ANSI.sub("", error) if error else error,
+        "error": plain_text(error) if error else error,
     }
 
 
