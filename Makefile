@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TESTED := $(VENV)/.tested-versions
 
-.PHONY: lab test test-slow test-mutants test-browser chromium-found test-widgets7 notebooks fork clean
+.PHONY: lab test test-slow test-mutants test-browser chromium-found test-widgets7 test-lowest notebooks fork clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "The course needs Python 3.11 or newer, and none was found."; \
@@ -64,6 +64,22 @@ chromium-found:
 
 test-browser: chromium-found $(BROWSER_STAMP)
 	COURSE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:xdist tests_browser
+
+## make test-lowest: the suite on the lowest versions pyproject.toml allows (constraints-lowest.txt),
+# in a separate environment, .venv-lowest, so that the lower bounds a learner keeps are true
+LOW := .venv-lowest
+$(LOW)/.installed: requirements.txt pyproject.toml constraints-lowest.txt
+	@test -n "$(PYTHON)" || { echo "make test-lowest needs Python 3.11 or newer."; exit 1; }
+	$(PYTHON) -m venv $(LOW)
+	$(LOW)/bin/python -m pip install --quiet --upgrade pip
+	$(LOW)/bin/python -m pip install --quiet torch==2.13.0
+	$(LOW)/bin/python -m pip install --quiet -r requirements.txt -c constraints-lowest.txt
+	touch $@
+
+test-lowest: $(LOW)/.installed
+	$(LOW)/bin/python -m pip list --format=freeze 2>/dev/null | \
+	  grep -iE '^(transformers|datasets|accelerate|peft|numpy|pandas|matplotlib|ipywidgets)=='
+	$(LOW)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow" $(TEST_ARGS)
 
 ## make test-widgets7: the widget tests and lesson 06 with ipywidgets 7 (what Colab ships),
 # in a separate environment, .venv-widgets7
