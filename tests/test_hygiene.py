@@ -111,3 +111,33 @@ def test_notebooks_never_hard_code_cuda(path):
         if cell.cell_type == "code":
             found = HARD_CODED_DEVICE.search(cell.source)
             assert not found, f"cell {i} hard-codes a device ({found.group(0)}); use ENV.device"
+
+
+# Bounds that constraints-lowest.txt does not pin, with why.
+NOT_PINNED_AT_THE_LOWEST = {
+    "torch": "every environment keeps the CPU build of 2.13.0 (a CUDA build is several GB)",
+    "tokenizers": "transformers pins its own range, which starts at the bound",
+}
+
+
+def test_the_lowest_versions_tested_are_the_lower_bounds():
+    """constraints-lowest.txt pins exactly pyproject.toml's lower bounds, so make test-lowest runs
+    what a learner may have; a bound moved without being run fails here."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    deps = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    bounds = {}
+    for dep in map(Requirement, deps):
+        lows = [s.version for s in dep.specifier if s.operator == ">="]
+        assert len(lows) == 1, f"{dep}: give each dependency one lower bound (>=)"
+        bounds[dep.name.lower()] = Version(lows[0])
+    pins = {}
+    for line in (REPO_ROOT / "constraints-lowest.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.strip().lower()] = Version(version)
+    expected = {n: v for n, v in bounds.items() if n not in NOT_PINNED_AT_THE_LOWEST}
+    assert pins == expected
