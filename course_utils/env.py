@@ -112,6 +112,8 @@ class Env:
     device_name: str
     precision_forced: bool = False  # set by COURSE_PRECISION
     threads: int = 0  # torch's CPU threads
+    seed: int = 0  # COURSE_SEED: every random draw of a lesson derives from it
+    seed_forced: bool = False  # set by COURSE_SEED
 
     def training_kwargs(self) -> dict[str, bool]:
         """Precision as ready TrainingArguments keyword arguments, e.g. {'bf16': True}.
@@ -133,6 +135,8 @@ class Env:
         mode = "fast" if self.fast else "full"
         precision = self.precision + (" (COURSE_PRECISION)" if self.precision_forced else "")
         line = f"device: {self.device_name} | precision: {precision} | hub: {hub} | mode: {mode}"
+        if self.seed_forced:
+            line += f" | seed: {self.seed} (COURSE_SEED)"
         if self.device.type == "cpu":
             line += f" | {self.threads} CPU thread{'s' if self.threads != 1 else ''}"
             line += " | no GPU found: everything runs, training is just slower"
@@ -165,12 +169,18 @@ def current_env() -> Env:
         device_name=describe_device(device),
         precision_forced=switches.precision_override() is not None,
         threads=apply_thread_count(tiny_models=device.type == "cpu" and _uses_standins()),
+        seed=switches.seed(),
+        seed_forced=switches.seed_requested(),
     )
 
 
-def setup(seed: int = 0) -> Env:
-    """What every notebook's setup cell calls: detect, seed, print one summary line."""
+def setup() -> Env:
+    """What every notebook's setup cell calls: detect, seed from COURSE_SEED, print one line.
+
+    Lessons take every seed from `ENV.seed` (`ENV.seed`, `ENV.seed + 1`, ...), never a number of
+    their own, so that COURSE_SEED moves every random draw at once.
+    """
     env = current_env()
-    seed_everything(seed)
+    seed_everything(env.seed)
     print(env.summary())
     return env

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from course_utils import hub
+from course_utils import hub, switches
 from course_utils.env import PRECISIONS, chosen_precision, pick_device, precision_kwargs
 from course_utils.sampling import stratified_subset
 
@@ -112,8 +112,10 @@ def load_sentiment_data(
     valid_rows: int | None = None,
     max_len: int = MAX_LEN,
     dataset_name: str = DATASET,
+    seed: int | None = None,
 ) -> SentimentData:
-    """Load, subsample (stratified: both classes keep their share) and process the data.
+    """Load, subsample (stratified: both classes keep their share, rows drawn with `seed`, by
+    default the course's, COURSE_SEED) and process the data.
 
     `model_name` and `dataset_name` are resolved through course_utils.hub, so offline they
     become the stand-ins.
@@ -126,10 +128,11 @@ def load_sentiment_data(
             raise ValueError(f"{what} must be positive or None, not {n}.")
     raw = load_dataset(hub.resolve_dataset(dataset_name))
     train, valid = raw["train"], raw["validation"]
+    seed = switches.seed() if seed is None else seed
     if train_rows is not None:
-        train = stratified_subset(train, train_rows, seed=0)
+        train = stratified_subset(train, train_rows, seed=seed)
     if valid_rows is not None:
-        valid = stratified_subset(valid, valid_rows, seed=0)
+        valid = stratified_subset(valid, valid_rows, seed=seed)
     tokenizer = AutoTokenizer.from_pretrained(hub.resolve_model(model_name))
     tokenizer.pad_token = tokenizer.eos_token
     label_ids = label_token_ids(tokenizer)
@@ -181,8 +184,9 @@ class Recipe:
             return chosen_precision(device_type)
         return self.precision
 
-    def training_arguments(self, output_dir: str | os.PathLike, seed: int = 42, **overrides):
-        """TrainingArguments for this recipe (overrides win)."""
+    def training_arguments(self, output_dir: str | os.PathLike, seed: int | None = None,
+                           **overrides):
+        """TrainingArguments for this recipe (overrides win); seed None: COURSE_SEED."""
         from transformers import TrainingArguments
 
         on_cpu = pick_device().type == "cpu"
@@ -205,7 +209,7 @@ class Recipe:
             save_total_limit=1,  # the writes are what a recipe costs; older copies measure nothing
             logging_steps=self.eval_every or self.log_every,
             report_to="none",
-            seed=seed,
+            seed=switches.seed() if seed is None else seed,
             disable_tqdm=True,
             dataloader_pin_memory=torch.cuda.is_available(),
             # Without an accelerator, say so: several CPU processes (torchrun) then train
@@ -385,18 +389,20 @@ def run_recipe(
     output_dir: str | os.PathLike,
     target_accuracy: float | None = None,
     probe_every: int | None = None,
-    seed: int = 42,
+    seed: int | None = None,
 ) -> RunResult:
     """Fine-tune a fresh model with a recipe and measure it.
 
     `probe_every` steps (and at the end) the validation accuracy is measured with the training
     clock paused, which gives the time to reach `target_accuracy`. Samples per second count
-    the whole run as the recipe defines it: its evaluations and checkpoints included.
+    the whole run as the recipe defines it: its evaluations and checkpoints included. `seed`
+    (by default the course's, COURSE_SEED) seeds the weights' draws and the batch order.
     """
     from transformers import Trainer, set_seed
 
     if target_accuracy is not None and not 0 < target_accuracy <= 1:
         raise ValueError(f"target_accuracy must be in (0, 1], not {target_accuracy}.")
+    seed = switches.seed() if seed is None else seed
     set_seed(seed)
     args = recipe.training_arguments(Path(output_dir), seed=seed)
     model = model_factory().to(args.device)  # evaluate where it will train, not on the CPU

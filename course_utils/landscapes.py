@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from course_utils import switches
+
 
 @dataclass(frozen=True)
 class Landscape:
@@ -120,7 +122,7 @@ def descend(
     lr: float | None = None,
     optimizer: Callable[..., torch.optim.Optimizer] | None = None,
     noise: float = 0.0,
-    seed: int = 0,
+    seed: int | None = None,
     **optimizer_kwargs,
 ) -> Path:
     """Minimize `loss` from `start` for `steps` steps and record the path.
@@ -130,7 +132,8 @@ def descend(
     L-BFGS gets the closure it needs; note that one recorded step is then one call of its
     step(), which runs up to `max_iter` inner iterations (20 by default; pass max_iter=1 with
     line_search_fn="strong_wolfe" and max_eval=25 to record every iteration).
-    `noise` adds Gaussian noise of that size to each gradient.
+    `noise` adds Gaussian noise of that size to each gradient, drawn from `seed` (by default the
+    course's seed, COURSE_SEED).
     Stops early, keeping the path so far, if the loss becomes infinite or NaN.
     """
     if steps < 0 or not isinstance(steps, int):
@@ -146,7 +149,7 @@ def descend(
         raise ValueError(f"start must be a point (w1, w2), not {start!r}.")
     if not torch.isfinite(w).all():
         raise ValueError(f"start must be a finite point, not {start!r}.")
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(switches.seed() if seed is None else seed)
     kwargs = dict(optimizer_kwargs)
     if lr is not None:
         kwargs["lr"] = lr

@@ -1,8 +1,9 @@
 """The course's environment switches, each read in this one place.
 
 COURSE_FAST (fewer data and steps), HF_HUB_OFFLINE (no Hub), COURSE_PRECISION (bf16, fp16 or
-fp32 instead of what the hardware suggests), COURSE_THREADS (torch's CPU threads) and
-COURSE_FULL_SIZE (GPT-2 at full size even without a GPU). Set them before the kernel starts.
+fp32 instead of what the hardware suggests), COURSE_THREADS (torch's CPU threads),
+COURSE_FULL_SIZE (GPT-2 at full size even without a GPU) and COURSE_SEED (the seed every random
+draw of a lesson derives from). Set them before the kernel starts.
 """
 
 from __future__ import annotations
@@ -62,3 +63,23 @@ def thread_count() -> int | None:
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"COURSE_THREADS={value!r}: use a whole number of threads, 1 or more.")
     return int(value)
+
+
+def seed() -> int:
+    """COURSE_SEED=N: the seed every random draw of a lesson derives from (default 0).
+
+    A lesson's claims hold for any seed, not only for the one they were written with: change it
+    and the data, the starting weights and the batch order change, and every self-check still
+    passes (`make test-seeds` runs the lessons under several).
+    """
+    value = os.environ.get("COURSE_SEED", "").strip()
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise ValueError(f"COURSE_SEED={value!r}: use a whole number, 0 or more.")
+    return int(value)
+
+
+def seed_requested() -> bool:
+    """True when COURSE_SEED is set (the setup line then shows the seed)."""
+    return bool(os.environ.get("COURSE_SEED", "").strip())

@@ -12,7 +12,8 @@ History of what happened:
 
 Each epoch visits the rows in a fresh random order, in batches of `batch_size`; a last batch
 smaller than that is skipped, so every step sees exactly `batch_size` rows (the next epoch
-reshuffles, so no row is left out for good). The batch order comes from `seed` alone.
+reshuffles, so no row is left out for good). The batch order comes from `seed` alone (by default
+the course's seed, COURSE_SEED).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
+
+from course_utils import switches
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
 SchedulerFactory = Callable[[torch.optim.Optimizer], torch.optim.lr_scheduler.LRScheduler]
@@ -177,7 +180,7 @@ def train(
     batch_size: int | None = None,
     steps: int | None = None,
     epochs: int | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     eval_every: int | None = None,
     eval_data: tuple[torch.Tensor, torch.Tensor] | None = None,
     target_loss: float | None = None,
@@ -196,7 +199,8 @@ def train(
         batch_size: rows per step; None means the full data set (full-batch gradient descent).
         steps / epochs: how long to train; give exactly one. An epoch is len(data) //
             batch_size steps.
-        seed: seeds the batch order and torch's global generator (for dropout and the like).
+        seed: seeds the batch order and torch's global generator (for dropout and the like);
+            None means the course's seed, COURSE_SEED (0 unless set).
         eval_every: evaluate `loss_fn` on `eval_data` before training and every `eval_every`
             steps (and after the last step).
         eval_data: what to evaluate on; defaults to the whole training data.
@@ -225,6 +229,8 @@ def train(
     total = _positive_int(steps, "steps") if steps is not None else None
     if epochs is not None:
         total = _positive_int(epochs, "epochs", allow_none=False) * steps_per_epoch
+    if seed is None:
+        seed = switches.seed()
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, not {seed!r}.")
     eval_every = _positive_int(eval_every, "eval_every")

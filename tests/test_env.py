@@ -173,3 +173,33 @@ def test_16_bit_on_a_cpu_tells_the_trainer_to_use_the_cpu(monkeypatch):
     assert env.current_env().training_kwargs() == {"bf16": True, "use_cpu": True}
     monkeypatch.delenv("COURSE_PRECISION")
     assert env.current_env().training_kwargs() == {}
+
+
+def test_course_seed_is_read_with_the_other_switches(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.setattr("course_utils.hub._offline", True)
+    monkeypatch.delenv("COURSE_SEED", raising=False)
+    found = env.current_env()
+    assert (found.seed, found.seed_forced) == (0, False)
+    assert "seed" not in found.summary()  # the default says nothing
+    monkeypatch.setenv("COURSE_SEED", "7")
+    found = env.current_env()
+    assert (found.seed, found.seed_forced) == (7, True)
+    assert "seed: 7 (COURSE_SEED)" in found.summary()
+    monkeypatch.setenv("COURSE_SEED", "-1")
+    with pytest.raises(ValueError, match="COURSE_SEED='-1'"):
+        env.current_env()
+
+
+def test_setup_seeds_from_course_seed(monkeypatch, capsys):
+    monkeypatch.setattr("course_utils.hub._offline", True)
+    monkeypatch.setenv("COURSE_SEED", "3")
+    env.setup()
+    first = torch.rand(3)
+    env.seed_everything(3)
+    assert torch.equal(torch.rand(3), first)  # setup() seeded torch with COURSE_SEED
+    monkeypatch.setenv("COURSE_SEED", "4")
+    env.setup()
+    assert not torch.equal(torch.rand(3), first)
+    assert "seed: 4 (COURSE_SEED)" in capsys.readouterr().out

@@ -141,3 +141,30 @@ def test_the_lowest_versions_tested_are_the_lower_bounds():
             pins[name.strip().lower()] = Version(version)
     expected = {n: v for n, v in bounds.items() if n not in NOT_PINNED_AT_THE_LOWEST}
     assert pins == expected
+
+
+# A seed written as a number in a lesson: manual_seed(3), default_rng(0), set_seed(42), seed=1 ...
+# Every seed derives from ENV.seed (COURSE_SEED), so that one switch moves every random draw.
+LITERAL_SEED = re.compile(
+    r"(manual_seed|default_rng|set_seed|RandomState)\(\s*\d+\s*\)|\bseed\s*=\s*\d+")
+
+
+def literal_seeds(source: str) -> list[str]:
+    """Lines of code that seed a generator with a number instead of ENV.seed."""
+    return [line.strip() for line in source.splitlines()
+            if LITERAL_SEED.search(line.split("#", 1)[0])]
+
+
+def test_literal_seeds_are_found():
+    assert literal_seeds("g = torch.Generator().manual_seed(0)\nx = 1  # manual_seed(0)")
+    assert literal_seeds("ds.shuffle(seed=1)") and literal_seeds("transformers.set_seed(42)")
+    assert not literal_seeds("g = torch.Generator().manual_seed(ENV.seed + 1)")
+    assert not literal_seeds("train(model, seed=ENV.seed)\n# seed=0 in a comment")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_seed_in_a_lesson_derives_from_course_seed(path):
+    nb = nbformat.read(path, as_version=4)
+    found = [f"cell {cell.get('id')}: {line}" for cell in nb.cells if cell.cell_type == "code"
+             for line in literal_seeds(cell.source)]
+    assert found == [], "seed from ENV.seed (COURSE_SEED), not a number:\n" + "\n".join(found)
