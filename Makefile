@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TESTED := $(VENV)/.tested-versions
 
-.PHONY: lab test test-slow test-mutants test-browser chromium-found test-widgets7 test-lowest notebooks fork clean
+.PHONY: lab test test-seeds test-slow test-mutants test-browser chromium-found test-widgets7 test-lowest notebooks fork clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "The course needs Python 3.11 or newer, and none was found."; \
@@ -38,6 +38,17 @@ TEST_WORKERS ?= auto
 TEST_ARGS ?=
 test: $(TESTED)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow" $(TEST_ARGS)
+
+## make test-seeds: every lesson under several seeds (COURSE_SEED), a table of lesson x seed with
+# the failing check's message. SEEDS="0 1 2" chooses them, FULL=1 runs full mode, ONLY="04 06"
+# some lessons; two lessons run at once, each on its share of the cores.
+SEEDS ?= 0 1 2 3 4 5 6 7
+FULL ?=
+ONLY ?=
+SEED_JOBS ?= 2
+test-seeds: $(TESTED)
+	$(BIN)/python scripts/run_notebooks.py $(if $(FULL),,--fast) --seeds $(SEEDS) \
+	  --jobs $(SEED_JOBS) $(if $(ONLY),--only $(ONLY)) --json outputs/test-seeds.json
 
 ## make test-slow: whole programs end to end (the script on one and two processes, the benchmark)
 test-slow: $(TESTED)

@@ -119,3 +119,21 @@ def test_an_fp32_run_is_held_to_the_fp32_peak():
     assert bench.peak_tflops({"type": "cuda", "name": "Tesla T4"}, None, "fp16") == 65.0
     assert bench.peak_tflops({"type": "cpu", "name": "x86_64"}, None, "fp32") is None
     assert bench.peak_tflops({"type": "cpu", "name": "x86_64"}, 2.0, "fp32") == 2.0
+
+
+def test_notebook_runner_runs_every_lesson_under_each_seed(tmp_path):
+    # `make test-seeds`: one run per lesson and seed, COURSE_SEED set in the kernel, and a table
+    # that names the seed and the check that failed.
+    _notebook(tmp_path / "01_seeded.ipynb",
+              "assert ENV.seed != 1, 'a claim tuned to seed 0'")
+    out = tmp_path / "run.json"
+    command = [
+        sys.executable, str(REPO_ROOT / "scripts" / "run_notebooks.py"),
+        "--fast", "--dir", str(tmp_path), "--seeds", "0", "1", "--jobs", "2", "--json", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1
+    runs = {r["seed"]: r for r in json.loads(out.read_text())["notebooks"]}
+    assert runs[0]["ok"] and not runs[1]["ok"]
+    assert "seed: 1 (COURSE_SEED)" in runs[1]["setup"]
+    assert "1 of 2 runs passed" in done.stdout and "a claim tuned to seed 0" in done.stdout
