@@ -1,0 +1,129 @@
+"""How often a correct lesson would fail a self-check, and the thresholds that keep that rare.
+
+A self-check on a measurement that depends on chance (the data drawn, the starting weights, the
+batch order: everything COURSE_SEED moves) can fail even when the lesson's claim is true. The
+course allows each such check at most one false alarm in a thousand runs, FALSE_ALARM, and sets
+its threshold from one of these, so that the rate is a derivation and not a hope:
+
+- a normal interval (`z_score`, `normal_limit`, `mean_interval`): a mean of many independent
+  draws is normal to a good approximation; a check at z standard errors fails a correct lesson
+  with probability 2 (1 - Phi(z)), 1 in 1,000 at z = 3.29;
+- a bound on a quadratic form (`squared_miss_limit`): the squared length of an average of random
+  vectors, against its expected value;
+- an exact binomial count (`binomial_tail`, `sign_test_p`, `fewest_wins`): how many of n
+  independent seeds go one way.
+
+Where a claim is about something noisy by nature, the lesson runs several seeds and checks their
+aggregate with one of these. `make test-seeds` runs every lesson under several seeds, which shows
+that no check is tuned to one seed; it cannot show a rate of 1 in 1,000 (that would take
+thousands of runs): the derivations here do.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from statistics import NormalDist
+
+import numpy as np
+
+FALSE_ALARM = 1e-3  # the most often a correct lesson may fail one statistical check, per run
+
+
+def _check_rate(false_alarm: float) -> None:
+    if not 0 < false_alarm < 1:
+        raise ValueError(f"false_alarm must be a probability in (0, 1), not {false_alarm!r}.")
+
+
+def z_score(false_alarm: float = FALSE_ALARM, sides: int = 2) -> float:
+    """How many standard errors a normal measurement may stray before the check fails, so that a
+    correct lesson fails with probability `false_alarm`.
+
+    >>> round(z_score(1e-3), 2), round(z_score(1e-3, sides=1), 2)
+    (3.29, 3.09)
+    """
+    _check_rate(false_alarm)
+    if sides not in (1, 2):
+        raise ValueError(f"sides must be 1 (a bound on one side) or 2, not {sides!r}.")
+    return NormalDist().inv_cdf(1 - false_alarm / sides)
+
+
+def normal_limit(standard_error: float, false_alarm: float = FALSE_ALARM, sides: int = 2,
+                 checks: int = 1) -> float:
+    """The largest distance from its expected value that a normal measurement with this standard
+    error may show in a correct lesson. With `checks` such tests in one self-check, each gets
+    false_alarm / checks (Bonferroni), so that all of them together stay within false_alarm.
+    """
+    if not standard_error >= 0:
+        raise ValueError(f"standard_error must be >= 0, not {standard_error!r}.")
+    if not isinstance(checks, int) or checks < 1:
+        raise ValueError(f"checks must be a positive int, not {checks!r}.")
+    return z_score(false_alarm / checks, sides) * standard_error
+
+
+def mean_interval(samples: Sequence[float] | np.ndarray, false_alarm: float = FALSE_ALARM,
+                  checks: int = 1) -> tuple[float, float]:
+    """An interval around the mean of independent samples that holds the true mean except with
+    probability false_alarm (split over `checks` intervals): mean +- z s / sqrt(n).
+
+    The normal approximation needs enough samples for their mean to be normal: at least 100.
+    """
+    values = np.asarray(samples, dtype=np.float64).ravel()
+    if values.size < 100:
+        raise ValueError(f"mean_interval needs at least 100 samples, not {values.size}: with fewer "
+                         "the mean is not close enough to normal for the stated rate.")
+    if not np.isfinite(values).all():
+        raise ValueError("samples must be finite numbers.")
+    mean = float(values.mean())
+    half = normal_limit(float(values.std(ddof=1)) / math.sqrt(values.size), false_alarm,
+                        checks=checks)
+    return mean - half, mean + half
+
+
+def squared_miss_limit(expected: float, false_alarm: float = FALSE_ALARM) -> float:
+    """How large the squared length |m|^2 of a mean m of random vectors may be, when its expected
+    value is `expected`, before a check fails a correct lesson with probability false_alarm.
+
+    m is normal (a mean of many draws), so |m|^2 is a sum of squared normals with weights that add
+    up to `expected`. Among all such sums, a single squared normal has the heaviest tail beyond
+    1.54 times the mean (Szekely and Bakirov, 2003, *Extremal probabilities for Gaussian
+    quadratic forms*), so its quantile bounds them all: z^2 * expected, with z two-sided. At
+    1 in 1,000 that is 10.8 times the expected value.
+    """
+    if not expected > 0:
+        raise ValueError(f"expected must be > 0, not {expected!r}.")
+    limit = z_score(false_alarm, sides=2) ** 2
+    if limit < 1.5365:  # the bound is proven only this far out in the tail
+        raise ValueError(f"false_alarm={false_alarm} is too large for this bound (at most 0.21).")
+    return limit * expected
+
+
+def binomial_tail(n: int, k: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p): the chance of k or more successes in n tries."""
+    if not isinstance(n, int) or n < 0 or not isinstance(k, int):
+        raise ValueError(f"n must be an int >= 0 and k an int, not n={n!r}, k={k!r}.")
+    if not 0 <= p <= 1:
+        raise ValueError(f"p must be a probability, not {p!r}.")
+    k = max(k, 0)
+    return float(sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1)))
+
+
+def sign_test_p(wins: int, n: int) -> float:
+    """Two-sided sign test: how likely a split of `wins` against n - wins (or one more lopsided)
+    is if neither side were better. p < 0.05 needs 6 of 6, 8 of 9 or 9 of 10."""
+    if not isinstance(n, int) or n < 1 or not isinstance(wins, int) or not 0 <= wins <= n:
+        raise ValueError(f"wins must be an int from 0 to n, and n >= 1; not {wins!r} of {n!r}.")
+    return min(1.0, 2 * binomial_tail(n, max(wins, n - wins), 0.5))
+
+
+def fewest_wins(n: int, p_win: float, false_alarm: float = FALSE_ALARM) -> int:
+    """The most wins out of n a check may demand, when each independent run wins with probability
+    at least `p_win`, so that a correct lesson falls short with probability at most false_alarm.
+    """
+    _check_rate(false_alarm)
+    if not 0 < p_win <= 1:
+        raise ValueError(f"p_win must be a probability above 0, not {p_win!r}.")
+    k = n
+    while k > 0 and 1 - binomial_tail(n, k, p_win) > false_alarm:
+        k -= 1
+    return k
