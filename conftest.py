@@ -30,3 +30,37 @@ def pytest_ignore_collect(collection_path, config):
     if path.suffix == ".ipynb" and path.parent.name == "zh" and not path.name.startswith("01_"):
         return True
     return None
+
+
+# A lesson shows a learner no warning that its text does not explain. Harmless library warnings
+# are silenced in one place (course_utils/quiet.py, each with its reason); anything else a cell
+# writes to stderr fails that cell's test, unless it is listed here with the reason it stays.
+ALLOWED_STDERR: tuple[tuple[str, str], ...] = (
+    # (the start of the text, why a learner sees it)
+)
+
+
+def unexplained_stderr(outputs) -> list[str]:
+    """The stderr texts among a cell's outputs that are not on ALLOWED_STDERR."""
+    found = []
+    for output in outputs or []:
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            text = output.get("text", "").strip()
+            if text and not text.startswith(tuple(start for start, _ in ALLOWED_STDERR)):
+                found.append(text)
+    return found
+
+
+import pytest  # noqa: E402
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    stray = unexplained_stderr(getattr(item, "test_outputs", None))
+    if stray and item.path.suffix == ".ipynb":
+        raise AssertionError(
+            "this cell printed a warning that the lesson does not explain (fix its cause, or "
+            "silence it in course_utils/quiet.py with the reason it is harmless):\n"
+            + "\n".join(stray))
+    return result

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from course_utils import hub, switches
+from course_utils import hub, quiet, switches
 from course_utils.switches import PRECISIONS, env_flag  # noqa: F401  (re-exported)
 
 
@@ -116,14 +116,17 @@ class Env:
     seed_forced: bool = False  # set by COURSE_SEED
 
     def training_kwargs(self) -> dict[str, bool]:
-        """Precision as ready TrainingArguments keyword arguments, e.g. {'bf16': True}.
+        """The TrainingArguments that depend on this machine, e.g. {'bf16': True}.
 
         A 16-bit precision on a CPU (COURSE_PRECISION's rehearsal) also needs use_cpu=True:
-        without it the Trainer refuses bf16 and fp16 when it finds no GPU.
+        without it the Trainer refuses bf16 and fp16 when it finds no GPU. Without a GPU, batches
+        are not put in pinned memory (it speeds up copies to a GPU, and warns when there is none).
         """
         kwargs = precision_kwargs(self.precision)
-        if kwargs and self.device.type == "cpu":
-            kwargs["use_cpu"] = True
+        if self.device.type == "cpu":
+            kwargs["dataloader_pin_memory"] = False
+            if kwargs.get("bf16") or kwargs.get("fp16"):
+                kwargs["use_cpu"] = True
         return kwargs
 
     @property
@@ -180,6 +183,7 @@ def setup() -> Env:
     Lessons take every seed from `ENV.seed` (`ENV.seed`, `ENV.seed + 1`, ...), never a number of
     their own, so that COURSE_SEED moves every random draw at once.
     """
+    quiet.silence_known_warnings()
     env = current_env()
     seed_everything(env.seed)
     print(env.summary())

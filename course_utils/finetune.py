@@ -382,6 +382,15 @@ def _accuracy_probe(
     return AccuracyProbe()
 
 
+def align_pad_token(model: torch.nn.Module, tokenizer) -> None:
+    """Tell the model's configs which token pads (EOS, lesson 01): the Trainer would otherwise
+    align them itself, with a warning, at the start of every run."""
+    pad = tokenizer.pad_token_id
+    model.config.pad_token_id = pad
+    if getattr(model, "generation_config", None) is not None:
+        model.generation_config.pad_token_id = pad
+
+
 def run_recipe(
     recipe: Recipe,
     model_factory: Callable[[], torch.nn.Module],
@@ -406,6 +415,7 @@ def run_recipe(
     set_seed(seed)
     args = recipe.training_arguments(Path(output_dir), seed=seed)
     model = model_factory().to(args.device)  # evaluate where it will train, not on the CPU
+    align_pad_token(model, data.tokenizer)
     accuracy_before = data.accuracy(model)
     curve: list[tuple[float, int, float]] = []
     last_correct: list[bool] = []

@@ -121,7 +121,8 @@ def test_course_precision_overrides_the_hardware(monkeypatch, value):
     assert found.precision == value and found.precision_forced
     assert f"precision: {value} (COURSE_PRECISION)" in found.summary()
     on_cpu = {"use_cpu": True} if value != "fp32" else {}  # 16 bits on a CPU: tell the Trainer
-    assert found.training_kwargs() == {**env.precision_kwargs(value), **on_cpu}
+    assert found.training_kwargs() == {**env.precision_kwargs(value), **on_cpu,
+                                       "dataloader_pin_memory": False}
 
 
 def test_course_precision_rejects_nonsense(monkeypatch):
@@ -170,9 +171,10 @@ def test_16_bit_on_a_cpu_tells_the_trainer_to_use_the_cpu(monkeypatch):
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     monkeypatch.setattr("course_utils.hub._offline", True)
     monkeypatch.setenv("COURSE_PRECISION", "bf16")
-    assert env.current_env().training_kwargs() == {"bf16": True, "use_cpu": True}
+    assert env.current_env().training_kwargs() == {"bf16": True, "use_cpu": True,
+                                                   "dataloader_pin_memory": False}
     monkeypatch.delenv("COURSE_PRECISION")
-    assert env.current_env().training_kwargs() == {}
+    assert env.current_env().training_kwargs() == {"dataloader_pin_memory": False}
 
 
 def test_course_seed_is_read_with_the_other_switches(monkeypatch):
