@@ -151,7 +151,7 @@ CATALOGUE: tuple[Bug, ...] = (
         L03, "03-33",
         "    optimizer.zero_grad()\n    loss_value = ((net(X_xor) - Y_xor) ** 2).mean()",
         "    loss_value = ((net(X_xor) - Y_xor) ** 2).mean()",
-        "03-33", "losses, every step", "lesson 03",
+        "03-33", "updates, every step", "lesson 03",
     ),
     Bug(
         "l2_in_adam",

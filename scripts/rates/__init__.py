@@ -1,0 +1,1 @@
+"""Measurements of how often the lessons' seed-dependent claims hold (scripts/measure_rates.py)."""
