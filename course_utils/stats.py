@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
@@ -104,8 +105,18 @@ def binomial_tail(n: int, k: int, p: float) -> float:
         raise ValueError(f"n must be an int >= 0 and k an int, not n={n!r}, k={k!r}.")
     if not 0 <= p <= 1:
         raise ValueError(f"p must be a probability, not {p!r}.")
-    k = max(k, 0)
-    return float(sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1)))
+    if k <= 0:
+        return 1.0
+    if k > n:
+        return 0.0
+    if p in (0.0, 1.0):
+        return float(p == 1.0 or k == 0)
+
+    def term(i: int) -> float:  # in logarithms: math.comb(2000, 1000) overflows a float
+        return math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+                        + i * math.log(p) + (n - i) * math.log1p(-p))
+
+    return min(1.0, math.fsum(term(i) for i in range(k, n + 1)))
 
 
 def sign_test_p(wins: int, n: int) -> float:
@@ -127,3 +138,132 @@ def fewest_wins(n: int, p_win: float, false_alarm: float = FALSE_ALARM) -> int:
     while k > 0 and 1 - binomial_tail(n, k, p_win) > false_alarm:
         k -= 1
     return k
+
+
+# --- Rates measured over many seeds -----------------------------------------------------------
+#
+# Some claims hold on most draws but not on every one: "this start solves XOR", "L-BFGS needs more
+# gradient evaluations than Rprop needs steps". A lesson then runs several draws and claims that
+# most of them go that way; how many count as "most" follows from how often one draw does, which
+# `scripts/measure_rates.py` measures by running the lesson's own code over many seeds that no
+# lesson uses by default. Each measurement is recorded here with the command that produced it.
+
+
+@dataclass(frozen=True)
+class Measured:
+    """How often a claim held for one draw: `held` of `runs` seeds, measured by `command`."""
+
+    held: int
+    runs: int
+    command: str
+
+    def __post_init__(self):
+        if not (isinstance(self.runs, int) and isinstance(self.held, int)
+                and 0 <= self.held <= self.runs and self.runs > 0):
+            raise ValueError(f"held must be an int from 0 to runs, and runs > 0: {self}")
+
+    def lower_bound(self, confidence: float = 1 - FALSE_ALARM) -> float:
+        """A rate the true one exceeds with this confidence (Clopper-Pearson, one-sided)."""
+        return rate_lower_bound(self.held, self.runs, confidence)
+
+
+def rate_lower_bound(held: int, runs: int, confidence: float = 1 - FALSE_ALARM) -> float:
+    """The smallest rate p for which `held` or more successes in `runs` tries has a chance of at
+    least 1 - confidence: below it, what was measured would be too lucky to believe."""
+    _check_rate(1 - confidence)
+    if not 0 <= held <= runs or runs < 1:
+        raise ValueError(f"held must be from 0 to runs, and runs >= 1; not {held} of {runs}.")
+    if held == 0:
+        return 0.0
+    low, high = 0.0, 1.0
+    for _ in range(60):  # bisection: binomial_tail rises with p
+        mid = (low + high) / 2
+        if binomial_tail(runs, held, mid) < 1 - confidence:
+            low = mid
+        else:
+            high = mid
+    return low
+
+
+MEASURED: dict[str, Measured] = {
+    # lesson 02
+    # lesson 03
+    "xor_solved": Measured(1969, 2000, "python scripts/measure_rates.py xor --seeds 2000"),
+    "xor_flat_stretch": Measured(1706, 2000, "python scripts/measure_rates.py xor --seeds 2000"),
+    # lesson 04
+    # lesson 05
+    # lesson 06
+    # lesson 07
+    "noisy_bowl_lbfgs_doubles": Measured(933, 1000,
+                                         "python scripts/measure_rates.py noisy_bowl --seeds 1000"),
+    # lesson 08
+    # lesson 09
+    # lesson 10
+}
+
+
+def most_of(n: int, claim: str, false_alarm: float = FALSE_ALARM) -> int:
+    """How many of n independent draws a lesson may require to go the way of `claim` (a key of
+    MEASURED), so that a correct lesson falls short at most once in 1 / false_alarm runs: the
+    binomial count at the measured rate's lower bound (itself held with confidence 1 - FALSE_ALARM).
+    """
+    if claim not in MEASURED:
+        raise KeyError(f"no measured rate for {claim!r}: measure it with scripts/measure_rates.py "
+                       "and record it in course_utils.stats.MEASURED.")
+    return fewest_wins(n, MEASURED[claim].lower_bound(), false_alarm)
+
+
+# --- Spreads measured over many seeds ---------------------------------------------------------
+#
+# Other claims are about a size: "the head gives up more than full fine-tuning does". One draw's
+# difference is noisy, so the lesson averages a few draws; how rarely that average lands on the
+# wrong side of the claim's bound follows from the mean and spread of one draw's value, measured
+# by `scripts/measure_rates.py` over many seeds, in fast mode and in full mode (the lessons run
+# other sizes in each).
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Mean and standard deviation of one draw's value over `runs` seeds, measured by `command`."""
+
+    mean: float
+    sd: float
+    runs: int
+    command: str
+
+    def sd_upper(self, confidence: float = 1 - FALSE_ALARM) -> float:
+        """A standard deviation the true one stays below with this confidence (chi-square,
+        Wilson-Hilferty's approximation of its quantile)."""
+        k = self.runs - 1
+        z = z_score(1 - confidence, sides=1)
+        low_quantile = k * (1 - 2 / (9 * k) - z * math.sqrt(2 / (9 * k))) ** 3
+        return self.sd * math.sqrt(k / low_quantile)
+
+    def false_alarm(self, n: int, bound: float) -> float:
+        """How often the mean of n independent draws falls at or below `bound` although the
+        claim is true (normal approximation of the mean, with the cautious sd_upper)."""
+        return NormalDist().cdf((bound - self.mean) / (self.sd_upper() / math.sqrt(n)))
+
+
+SPREADS: dict[tuple[str, str], Spread] = {
+    # (claim, "fast" or "full"): Spread
+    # lesson 04
+}
+
+
+def mean_bound(claim: str, n: int, bound: float, false_alarm: float = FALSE_ALARM) -> float:
+    """`bound`, after checking that the mean of n draws of `claim` falls at or below it at most
+    once in 1 / false_alarm runs of a correct lesson, in the current mode (COURSE_FAST); a clear
+    error if it would fall there more often, or if the spread was never measured."""
+    from course_utils import switches
+
+    mode = "fast" if switches.fast() else "full"
+    spread = SPREADS.get((claim, mode))
+    if spread is None:
+        raise KeyError(f"no measured spread for {claim!r} in {mode} mode: measure it with "
+                       "scripts/measure_rates.py and record it in course_utils.stats.SPREADS.")
+    rate = spread.false_alarm(n, bound)
+    if rate > false_alarm:
+        raise ValueError(f"{claim}: the mean of {n} draws falls below {bound:g} about once in "
+                         f"{1 / rate:,.0f} runs ({mode} mode): more draws, or a looser bound.")
+    return bound

@@ -68,3 +68,36 @@ def test_fewest_wins_keeps_a_correct_lesson_passing():
 def test_bad_arguments_give_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_rate_lower_bound_and_most_of():
+    # Clopper-Pearson: 60 of 60 puts the rate above 0.891 with 99.9% confidence (0.001^(1/60))
+    assert stats.rate_lower_bound(60, 60) == pytest.approx(0.001 ** (1 / 60), rel=1e-6)
+    low = stats.rate_lower_bound(1969, 2000)
+    assert 0.95 < low < 1969 / 2000
+    assert stats.binomial_tail(2000, 1969, low) == pytest.approx(1e-3, rel=1e-3)
+    for claim, measured in stats.MEASURED.items():  # every recorded rate gives a usable count
+        k = stats.most_of(20, claim)
+        assert 1 - stats.binomial_tail(20, k, measured.lower_bound()) <= stats.FALSE_ALARM
+    with pytest.raises(KeyError, match="no measured rate"):
+        stats.most_of(10, "no such claim")
+
+
+def test_mean_bound_refuses_a_bound_too_close_to_the_mean(monkeypatch):
+    monkeypatch.setitem(stats.SPREADS, ("toy", "fast"), stats.Spread(1.5, 0.5, 200, "test"))
+    monkeypatch.setenv("COURSE_FAST", "1")
+    assert stats.mean_bound("toy", 3, 0.0) == 0.0  # over 4 (cautious) standard errors below
+    with pytest.raises(ValueError, match="more draws, or a looser bound"):
+        stats.mean_bound("toy", 3, 1.0)
+    monkeypatch.setenv("COURSE_FAST", "0")
+    with pytest.raises(KeyError, match="in full mode"):
+        stats.mean_bound("toy", 3, 0.0)
+
+
+def test_spread_false_alarm_matches_a_simulation():
+    # Means of 3 normal draws (mean 1, sd 0.5) below 0.2: the normal formula's rate, which the
+    # cautious sd_upper makes larger, never smaller.
+    spread = stats.Spread(1.0, 0.5, 10_000, "test")
+    rng = np.random.default_rng(2)
+    simulated = np.mean(rng.normal(1.0, 0.5, size=(400_000, 3)).mean(1) <= 0.2)
+    assert simulated <= spread.false_alarm(3, 0.2) <= 1.2 * simulated
