@@ -139,6 +139,14 @@ class PairedVerdict:
     p_value: float  # exact McNemar test on the rows where A and B disagree
     verdict: str
 
+    def worse_beyond_doubt(self, false_alarm: float = 1e-3) -> bool:
+        """True when A is behind B by more than chance explains, at a level that a correct lesson
+        (A in truth as good as B) reaches at most once in 1 / false_alarm runs: McNemar's
+        two-sided p below 2 false_alarm, A behind. The check for "A is not worse than B"."""
+        if not 0 < false_alarm < 0.5:
+            raise ValueError(f"false_alarm must be in (0, 0.5), not {false_alarm}.")
+        return self.accuracy_a < self.accuracy_b and self.p_value < 2 * false_alarm
+
     def __str__(self) -> str:
         return (
             f"{self.name_a} {self.accuracy_a:.1%} vs {self.name_b} {self.accuracy_b:.1%}: "

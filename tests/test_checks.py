@@ -136,3 +136,26 @@ def test_confusion_matrix():
     assert table.to_numpy().sum() == 5
     with pytest.raises(ValueError, match="classes must be"):
         confusion_matrix([2], [0])
+
+
+def test_worse_beyond_doubt_is_rare_for_equal_classifiers():
+    # Two classifiers that are equally good (each row right with probability 0.8, independently):
+    # "worse beyond doubt" must come up at most about once in 1,000 comparisons, while the plain
+    # verdict at alpha = 0.05 says "worse" far more often.
+    import contextlib
+    import io
+
+    from course_utils.checks import compare_accuracy
+
+    rng = np.random.default_rng(0)
+    doubted = plain = 0
+    trials = 4000
+    for _ in range(trials):
+        a, b = rng.random(200) < 0.8, rng.random(200) < 0.8
+        with contextlib.redirect_stdout(io.StringIO()):
+            verdict = compare_accuracy(a, b)
+        doubted += verdict.worse_beyond_doubt()
+        plain += verdict.verdict == "worse"
+    assert doubted / trials <= 2e-3 and plain / trials > 5 * max(doubted, 1) / trials
+    clear = compare_accuracy(np.r_[np.zeros(60), np.ones(140)], np.ones(200))
+    assert clear.worse_beyond_doubt()
