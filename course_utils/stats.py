@@ -192,6 +192,23 @@ MEASURED: dict[str, Measured] = {
     "xor_flat_stretch": Measured(1706, 2000, "python scripts/measure_rates.py xor --seeds 2000"),
     # lesson 04
     # lesson 05
+    # One random pair in cell b1298ada; the check needs 1 of 10,000 (tests/test_stats_lesson05.py).
+    "ripples_pair_gap_over_half": Measured(
+        303, 2000, "python scripts/measure_rates.py ripples_chord --seeds 2000"),
+    # One random symmetric n x n matrix of cell ccabd0a4 is a minimum (is not, from 5 on); with
+    # 20,000 of each size, its check (shares falling up to 4 dimensions, under 0.01 from 5 on)
+    # fails a correct lesson less than once in 1,000 runs (tests/test_stats_lesson05.py).
+    **{claim: Measured(held, 5000, "python scripts/measure_rates.py random_hessians --seeds 5000")
+       for claim, held in (("hessian_1d_minimum", 2428), ("hessian_2d_minimum", 734),
+                           ("hessian_3d_minimum", 119), ("hessian_4d_minimum", 17),
+                           ("hessian_5d_not_minimum", 4999), ("hessian_6d_not_minimum", 5000),
+                           ("hessian_7d_not_minimum", 5000))},
+    # Cell bb22140e, one run with noise from the saddle: it escapes sooner than the run 1e-8 off
+    # the ridge, and keeps jittering above the noise-free run's loss. Each is checked on one run,
+    # so it must hold in every one of at least 6,905 runs (then the rate's lower bound is 0.999;
+    # tests/test_stats_lesson05.py).
+    **{claim: Measured(10_000, 10_000, "python scripts/measure_rates.py saddle_noise --seeds 10000")
+       for claim in ("saddle_noise_escapes_sooner", "saddle_noise_keeps_jittering")},
     # lesson 06
     # lesson 07
     "noisy_bowl_lbfgs_doubles": Measured(933, 1000,
@@ -239,31 +256,53 @@ class Spread:
         low_quantile = k * (1 - 2 / (9 * k) - z * math.sqrt(2 / (9 * k))) ** 3
         return self.sd * math.sqrt(k / low_quantile)
 
-    def false_alarm(self, n: int, bound: float) -> float:
-        """How often the mean of n independent draws falls at or below `bound` although the
-        claim is true (normal approximation of the mean, with the cautious sd_upper)."""
-        return NormalDist().cdf((bound - self.mean) / (self.sd_upper() / math.sqrt(n)))
+    def false_alarm(self, n: int, bound: float, side: str = "above") -> float:
+        """How often the mean of n independent draws lands on the wrong side of `bound` (at or
+        below it for a claim that the value is above it, at or above it for one that it is
+        below) although the claim is true: normal approximation of the mean, with the cautious
+        sd_upper."""
+        if side not in ("above", "below"):
+            raise ValueError(f"side must be 'above' or 'below', not {side!r}.")
+        z = (bound - self.mean) / (self.sd_upper() / math.sqrt(n))
+        return NormalDist().cdf(z if side == "above" else -z)
 
 
 SPREADS: dict[tuple[str, str], Spread] = {
-    # (claim, "fast" or "full"): Spread
+    # (claim, "fast", "full", or "any" where the cell runs the same in both modes): Spread
     # lesson 04
+    # lesson 07 (cell 92252c11 runs the same in fast and full mode)
+    ("adam_small_weight", "any"): Spread(
+        0.86322, 0.0624608, 400, "python scripts/measure_rates.py feature_scales --seeds 400"),
+    ("sgd_small_weight", "any"): Spread(
+        0.096182, 0.0134878, 400, "python scripts/measure_rates.py feature_scales --seeds 400"),
+    ("l2_big_weight_lost", "any"): Spread(
+        0.000444458, 0.000761541, 400,
+        "python scripts/measure_rates.py feature_scales --seeds 400"),
+    ("adamw_big_weight_lost_more", "any"): Spread(
+        0.0159512, 0.00108593, 400, "python scripts/measure_rates.py feature_scales --seeds 400"),
+    ("l2_small_weight_kept", "any"): Spread(
+        0.191921, 0.0168172, 400, "python scripts/measure_rates.py feature_scales --seeds 400"),
+    ("adamw_small_weight_kept_more", "any"): Spread(
+        0.587872, 0.0692319, 400, "python scripts/measure_rates.py feature_scales --seeds 400"),
 }
 
 
-def mean_bound(claim: str, n: int, bound: float, false_alarm: float = FALSE_ALARM) -> float:
-    """`bound`, after checking that the mean of n draws of `claim` falls at or below it at most
-    once in 1 / false_alarm runs of a correct lesson, in the current mode (COURSE_FAST); a clear
-    error if it would fall there more often, or if the spread was never measured."""
+def mean_bound(claim: str, n: int, bound: float, side: str = "above",
+               false_alarm: float = FALSE_ALARM) -> float:
+    """`bound`, after checking that the mean of n draws of `claim` lands on the wrong side of it
+    (below it, or above it for side="below") at most once in 1 / false_alarm runs of a correct
+    lesson, in the current mode (COURSE_FAST); a clear error if it would more often, or if the
+    spread was never measured. n = 1 checks a single draw against its measured spread."""
     from course_utils import switches
 
     mode = "fast" if switches.fast() else "full"
-    spread = SPREADS.get((claim, mode))
+    spread = SPREADS.get((claim, mode)) or SPREADS.get((claim, "any"))
     if spread is None:
         raise KeyError(f"no measured spread for {claim!r} in {mode} mode: measure it with "
                        "scripts/measure_rates.py and record it in course_utils.stats.SPREADS.")
-    rate = spread.false_alarm(n, bound)
+    rate = spread.false_alarm(n, bound, side)
     if rate > false_alarm:
-        raise ValueError(f"{claim}: the mean of {n} draws falls below {bound:g} about once in "
+        wrong = "below" if side == "above" else "above"
+        raise ValueError(f"{claim}: the mean of {n} draws lands {wrong} {bound:g} about once in "
                          f"{1 / rate:,.0f} runs ({mode} mode): more draws, or a looser bound.")
     return bound

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import sys
 import time
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="groups to measure, or 'all'")
     parser.add_argument("--seeds", type=int, default=1000, help="seeds per group")
     parser.add_argument("--list", action="store_true", help="list the groups and stop")
+    parser.add_argument("--save", type=Path, help="write every seed's values to this JSON file")
     parser.add_argument("--check", action="store_true",
                         help="fail if a rate is far below the one recorded in MEASURED")
     args = parser.parse_args(argv)
@@ -85,9 +87,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no group {unknown}; --list shows them")
     if args.seeds < 1:
         parser.error("--seeds must be 1 or more")
-    worse = []
+    worse, saved = [], {}
     for name in names:
-        for claim, values in measure(name, known[name], args.seeds).items():
+        measured = measure(name, known[name], args.seeds)
+        saved.update({claim: [v if isinstance(v, float) else bool(v) for v in values]
+                      for claim, values in measured.items()})
+        for claim, values in measured.items():
             if not all(isinstance(v, (bool, np.bool_)) for v in values):  # a size: its spread
                 sizes = np.asarray(values, dtype=float)
                 print(f"  {claim}: mean {sizes.mean():.6g}, sd {sizes.std(ddof=1):.6g}, "
@@ -105,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
                     worse.append(claim)
                     line += "  <- lower than recorded"
             print(line, flush=True)
+    if args.save:
+        args.save.write_text(json.dumps(saved) + "\n")
     if worse:
         print(f"rates lower than recorded: {worse}")
         return 1

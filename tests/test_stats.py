@@ -101,3 +101,12 @@ def test_spread_false_alarm_matches_a_simulation():
     rng = np.random.default_rng(2)
     simulated = np.mean(rng.normal(1.0, 0.5, size=(400_000, 3)).mean(1) <= 0.2)
     assert simulated <= spread.false_alarm(3, 0.2) <= 1.2 * simulated
+
+
+def test_mean_bound_on_either_side(monkeypatch):
+    monkeypatch.setitem(stats.SPREADS, ("toy", "any"), stats.Spread(0.1, 0.01, 400, "test"))
+    assert stats.mean_bound("toy", 1, 0.2, side="below") == 0.2  # 10 sds above the mean: safe
+    with pytest.raises(ValueError, match="lands above"):
+        stats.mean_bound("toy", 1, 0.11, side="below")
+    with pytest.raises(ValueError, match="side must be"):
+        stats.SPREADS[("toy", "any")].false_alarm(1, 0.2, side="sideways")
