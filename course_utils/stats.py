@@ -187,6 +187,15 @@ def rate_lower_bound(held: int, runs: int, confidence: float = 1 - FALSE_ALARM) 
 
 MEASURED: dict[str, Measured] = {
     # lesson 02
+    # Each is checked on one draw (cells 02-30 and 02-34), which a rate's lower bound of 0.999
+    # allows: about 7,000 seeds without a miss (tests/test_stats_lesson02_08.py).
+    **{claim: Measured(10_000, 10_000,
+                       "python scripts/measure_rates.py additivity --seeds 10000")
+       for claim in ("linear_stack_additive", "tanh_stack_not_additive")},
+    "xor_linear_near_chance": Measured(19_999, 20_000,
+                                       "python scripts/measure_rates.py xor_cloud --seeds 20000"),
+    "xor_hidden_fits": Measured(20_000, 20_000,
+                                "python scripts/measure_rates.py xor_cloud --seeds 20000"),
     # lesson 03
     "xor_solved": Measured(1969, 2000, "python scripts/measure_rates.py xor --seeds 2000"),
     "xor_flat_stretch": Measured(1706, 2000, "python scripts/measure_rates.py xor --seeds 2000"),
@@ -214,6 +223,24 @@ MEASURED: dict[str, Measured] = {
     "noisy_bowl_lbfgs_doubles": Measured(933, 1000,
                                          "python scripts/measure_rates.py noisy_bowl --seeds 1000"),
     # lesson 08
+    # Each is checked on one draw (cells cacac15b, 8679f816, a8cd1d97 and section 7), which a
+    # rate's lower bound of 0.999 allows (tests/test_stats_lesson02_08.py).
+    **{f"outliers_{claim}_{mode}": Measured(
+        10_000, 10_000, f"python scripts/measure_rates.py {group} --seeds 10000")
+       for claim in ("mse_fit_is_least_squares", "robust_slopes_near_truth")
+       for mode, group in (("fast", "outliers"), ("full", "outliers_full"))},
+    **{claim: Measured(10_000, 10_000, "python scripts/measure_rates.py wrong_inputs --seeds 10000")
+       for claim in ("softmax_twice_changes_loss", "softmax_twice_shrinks_gradient",
+                     "kl_not_symmetric")},
+    **{claim: Measured(10_000, 10_000, "python scripts/measure_rates.py lm_loss --seeds 10000")
+       for claim in ("lm_unshifted_loss_differs", "lm_rows_differ_in_length",
+                     "lm_loss_is_token_mean_not_row_mean", "lm_beats_uniform",
+                     "lm_label_gradient_reaches_weights", "lm_label_step_moves_text_loss")},
+    "lm_label_worse_than_coin_flip": Measured(
+        10_000, 10_000, "python scripts/measure_rates.py label_loss --seeds 10000"),
+    # Not checked by the lesson: it fails about once in 1,000 batches on the stand-in.
+    "lm_label_harder_than_text": Measured(9_990, 10_000,
+                                          "python scripts/measure_rates.py lm_loss --seeds 10000"),
     # lesson 09
     # lesson 10
 }
@@ -247,6 +274,7 @@ class Spread:
     sd: float
     runs: int
     command: str
+    log: bool = False  # mean and sd are of the value's logarithm (a ratio, skewed on its own)
 
     def sd_upper(self, confidence: float = 1 - FALSE_ALARM) -> float:
         """A standard deviation the true one stays below with this confidence (chi-square,
@@ -263,13 +291,37 @@ class Spread:
         sd_upper."""
         if side not in ("above", "below"):
             raise ValueError(f"side must be 'above' or 'below', not {side!r}.")
+        if self.log:
+            if not bound > 0:
+                raise ValueError(f"a spread of logarithms needs a positive bound, not {bound!r}.")
+            bound = math.log(bound)
         z = (bound - self.mean) / (self.sd_upper() / math.sqrt(n))
         return NormalDist().cdf(z if side == "above" else -z)
 
 
 SPREADS: dict[tuple[str, str], Spread] = {
     # (claim, "fast", "full", or "any" where the cell runs the same in both modes): Spread
-    # lesson 04
+    # lesson 04 (sweep ratios: spreads of their logarithms, closer to normal than the ratios)
+    ("sweep_steps_ratio", "fast"): Spread(
+        2.8712, 0.293944, 300, "python scripts/measure_rates.py batch_sweep --seeds 300", log=True),
+    ("sweep_examples_ratio", "fast"): Spread(
+        1.67074, 0.17965, 300, "python scripts/measure_rates.py batch_sweep --seeds 300", log=True),
+    ("sweep_steps_ratio", "full"): Spread(
+        3.33757, 0.198974, 100,
+        "COURSE_FAST=0 python scripts/measure_rates.py batch_sweep --seeds 100", log=True),
+    ("sweep_examples_ratio", "full"): Spread(
+        1.63671, 0.171198, 100,
+        "COURSE_FAST=0 python scripts/measure_rates.py batch_sweep --seeds 100", log=True),
+    ("advice_loss_gap", "fast"): Spread(
+        0.178594, 0.0854797, 300, "python scripts/measure_rates.py batch_advice --seeds 300"),
+    ("advice_rate_gap", "fast"): Spread(
+        1.14277, 0.448767, 300, "python scripts/measure_rates.py batch_advice --seeds 300"),
+    ("advice_loss_gap", "full"): Spread(
+        0.215779, 0.0870677, 80,
+        "COURSE_FAST=0 python scripts/measure_rates.py batch_advice --seeds 80"),
+    ("advice_rate_gap", "full"): Spread(
+        1.50057, 0.42619, 80,
+        "COURSE_FAST=0 python scripts/measure_rates.py batch_advice --seeds 80"),
     # lesson 07 (cell 92252c11 runs the same in fast and full mode)
     ("adam_small_weight", "any"): Spread(
         0.86322, 0.0624608, 400, "python scripts/measure_rates.py feature_scales --seeds 400"),
@@ -306,3 +358,43 @@ def mean_bound(claim: str, n: int, bound: float, side: str = "above",
         raise ValueError(f"{claim}: the mean of {n} draws lands {wrong} {bound:g} about once in "
                          f"{1 / rate:,.0f} runs ({mode} mode): more draws, or a looser bound.")
     return bound
+
+
+def chi_square_lower_limit(df: int, false_alarm: float = FALSE_ALARM) -> float:
+    """The value that a chi-square variable with `df` degrees of freedom (a sum of df squared
+    standard normal variables) stays above, except with probability false_alarm: a lower limit
+    for the squared length of pure noise, in units of its variance.
+
+    A least-squares fit of N points by p parameters, with independent normal noise of standard
+    deviation sigma, leaves residuals whose squared length is sigma^2 times such a variable with
+    df = N - p: the residual is the noise seen along the N - p directions the fit cannot follow.
+    P(X <= x) is the regularized incomplete gamma function P(df/2, x/2), summed as a series.
+
+    >>> round(chi_square_lower_limit(18), 3)   # noise over 20 points, a line fitted
+    4.905
+    """
+    _check_rate(false_alarm)
+    if not isinstance(df, int) or df < 1:
+        raise ValueError(f"df must be a positive int, not {df!r}.")
+    if false_alarm >= 0.5:
+        raise ValueError(f"false_alarm must be below 0.5 for a lower limit, not {false_alarm}.")
+    half = df / 2
+
+    def below(x: float) -> float:  # P(X <= x), for 0 < x <= df
+        t = x / 2
+        term = total = 1 / half
+        n = 0
+        while term > 1e-17 * total:
+            n += 1
+            term *= t / (half + n)
+            total += term
+        return math.exp(half * math.log(t) - t - math.lgamma(half)) * total
+
+    low, high = 0.0, float(df)  # the median is below df, and false_alarm < 0.5
+    for _ in range(200):
+        mid = (low + high) / 2
+        if below(mid) < false_alarm:
+            low = mid
+        else:
+            high = mid
+    return low

@@ -110,3 +110,11 @@ def test_mean_bound_on_either_side(monkeypatch):
         stats.mean_bound("toy", 1, 0.11, side="below")
     with pytest.raises(ValueError, match="side must be"):
         stats.SPREADS[("toy", "any")].false_alarm(1, 0.2, side="sideways")
+
+
+def test_a_spread_of_logarithms_takes_the_bound_as_a_ratio():
+    ratio = stats.Spread(math.log(18.0), 0.25, 300, "test", log=True)
+    assert ratio.false_alarm(1, 4.0) < 1e-6  # 4 is far below 18 on this scale
+    assert ratio.false_alarm(1, 18.0) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="positive bound"):
+        ratio.false_alarm(1, 0.0)
