@@ -218,7 +218,32 @@ MEASURED: dict[str, Measured] = {
     # tests/test_stats_lesson05.py).
     **{claim: Measured(10_000, 10_000, "python scripts/measure_rates.py saddle_noise --seeds 10000")
        for claim in ("saddle_noise_escapes_sooner", "saddle_noise_keeps_jittering")},
+    # Sections 3 and 4, the two-moons networks: every check of cells 28c50f47 to c5e0a7d1 on
+    # one run of the lesson, in each mode; each must hold in every one of at least 6,905 runs.
+    **{f"moons_{mode}_{claim}": Measured(7000, 7000,
+                                         "python scripts/measure_rates.py moons --seeds 7000")
+       for mode in ("fast", "full")
+       for claim in ("accurate", "same_quality", "far_apart", "not_convex", "barrier", "shuffled",
+                     "aligned_same_function", "aligned_low", "aligned_closer", "same_on_data",
+                     "restart_gain")},
     # lesson 06
+    # Cells d70c287e (six draws of the schedules) and 6e4920aa (five draws of the range test):
+    # how many draws must go each way follows from these rates, by mode (full runs more steps;
+    # a draw takes several seconds there, so fewer were measured and the counts asked are lower).
+    **{f"{claim}, fast mode": Measured(held, 2000,
+                                       "python scripts/measure_rates.py schedules --seeds 2000")
+       for claim, held in (("the constant rate jumps early", 1964),
+                           ("warm-up tames the start", 1979),
+                           ("decay beats the constant rate", 1998))},
+    **{f"{claim}, fast mode": Measured(held, 2000,
+                                       "python scripts/measure_rates.py range_test --seeds 2000")
+       for claim, held in (("the chosen rate trains, faster than smaller ones", 1986),
+                           ("ten times the chosen rate ends higher", 1803))},
+    **{f"{claim}, full mode": Measured(held, 300,
+                                       "python scripts/measure_rates.py schedules_full --seeds 300")
+       for claim, held in (("the constant rate jumps early", 293),
+                           ("warm-up tames the start", 296),
+                           ("decay beats the constant rate", 300))},
     # lesson 07
     "noisy_bowl_lbfgs_doubles": Measured(933, 1000,
                                          "python scripts/measure_rates.py noisy_bowl --seeds 1000"),
