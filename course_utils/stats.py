@@ -244,6 +244,10 @@ MEASURED: dict[str, Measured] = {
        for claim, held in (("the constant rate jumps early", 293),
                            ("warm-up tames the start", 296),
                            ("decay beats the constant rate", 300))},
+    **{f"{claim}, full mode": Measured(
+        held, 1000, "python scripts/measure_rates.py range_test_full --seeds 1000")
+       for claim, held in (("the chosen rate trains, faster than smaller ones", 998),
+                           ("ten times the chosen rate ends higher", 855))},
     # lesson 07
     "noisy_bowl_lbfgs_doubles": Measured(933, 1000,
                                          "python scripts/measure_rates.py noisy_bowl --seeds 1000"),
