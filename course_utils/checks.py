@@ -1,6 +1,12 @@
 """Self-check helpers: compare numbers within a tolerance derived from their dtype and size,
 and decide whether one classifier is better than another or within noise.
 
+The check vocabulary states one claim and prints one line when it holds: `agree` (two
+computations give the same numbers), `holds` (a yes/no claim, with what was measured and
+allowed), `within` (a number in an interval), `beats` (a classifier better beyond noise). When a
+claim fails they raise ClaimFailed, whose message says what was measured, what was allowed and
+where to look first; every word of it comes from course_utils.messages.
+
 The one rule for float tolerances (`tolerance`): a result computed in a dtype with machine
 epsilon eps, from values of size `scale`, is trusted to `ulps * eps * scale`. The default of 256
 ulps covers sums of thousands of rounded terms (their errors grow like sqrt(n) on average), and
@@ -15,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from course_utils.messages import say
 
 DEFAULT_ULPS = 256
 
@@ -77,6 +85,38 @@ class Comparison:
         )
 
 
+def _compare_values(name, mine, reference, atol, rtol, ulps, scale, dtype
+                    ) -> tuple[Comparison, str]:
+    """compare() without printing; also says where the largest difference is."""
+    a, b = _as_tensor(mine, "mine"), _as_tensor(reference, "reference")
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{name}: shapes differ: mine {tuple(a.shape)}, reference {tuple(b.shape)}."
+        )
+    a64, b64 = a.to(torch.float64), b.to(torch.float64)
+    if atol is None:
+        if scale is None:
+            finite = torch.cat([a64.flatten(), b64.flatten()])
+            finite = finite[torch.isfinite(finite)]
+            scale = float(finite.abs().max()) if finite.numel() else 0.0
+        atol = tolerance(dtype or _float_dtype(a, b), scale, ulps)
+    if atol < 0 or rtol < 0:
+        raise ValueError(f"atol and rtol must be >= 0, not atol={atol}, rtol={rtol}.")
+    exact = bool(torch.equal(a64, b64))
+    diff = (a64 - b64).abs()
+    max_diff = float(diff.max()) if diff.numel() else 0.0
+    where = "-"
+    if diff.numel():
+        worst = int(torch.nan_to_num(diff, nan=math.inf).flatten().argmax())
+        where = str(tuple(int(i) for i in np.unravel_index(worst, tuple(diff.shape))) or "()")
+    if diff.numel() and torch.isnan(diff).any():
+        max_diff = float("nan")
+    close = exact or bool(torch.all(diff <= atol + rtol * b64.abs()))
+    result = Comparison(name=name, exact=exact, close=close, max_diff=max_diff,
+                        tol=atol + rtol * float(b64.abs().max()) if b64.numel() else atol)
+    return result, where
+
+
 def compare(
     name: str,
     mine,
@@ -97,30 +137,83 @@ def compare(
     `close` means |mine - reference| <= atol + rtol * |reference| everywhere (NaNs never match).
     Use it in a self-check: `assert compare("relu", my_relu(x), torch.relu(x))`.
     """
-    a, b = _as_tensor(mine, "mine"), _as_tensor(reference, "reference")
-    if a.shape != b.shape:
-        raise ValueError(
-            f"{name}: shapes differ: mine {tuple(a.shape)}, reference {tuple(b.shape)}."
-        )
-    a64, b64 = a.to(torch.float64), b.to(torch.float64)
-    if atol is None:
-        if scale is None:
-            finite = torch.cat([a64.flatten(), b64.flatten()])
-            finite = finite[torch.isfinite(finite)]
-            scale = float(finite.abs().max()) if finite.numel() else 0.0
-        atol = tolerance(dtype or _float_dtype(a, b), scale, ulps)
-    if atol < 0 or rtol < 0:
-        raise ValueError(f"atol and rtol must be >= 0, not atol={atol}, rtol={rtol}.")
-    exact = bool(torch.equal(a64, b64))
-    diff = (a64 - b64).abs()
-    max_diff = float(diff.max()) if diff.numel() else 0.0
-    if diff.numel() and torch.isnan(diff).any():
-        max_diff = float("nan")
-    close = exact or bool(torch.all(diff <= atol + rtol * b64.abs()))
-    result = Comparison(name=name, exact=exact, close=close, max_diff=max_diff,
-                        tol=atol + rtol * float(b64.abs().max()) if b64.numel() else atol)
+    result, _ = _compare_values(name, mine, reference, atol, rtol, ulps, scale, dtype)
     print(result)
     return result
+
+
+# --- The check vocabulary: one claim, one printed line ------------------------------------------
+
+
+class ClaimFailed(AssertionError):
+    """A self-check's claim did not hold. The message states the claim, what was measured, what
+    was allowed, and where to look first (all from course_utils.messages)."""
+
+
+def agree(
+    claim: str,
+    mine,
+    reference,
+    atol: float | None = None,
+    rtol: float = 0.0,
+    *,
+    ulps: float = DEFAULT_ULPS,
+    scale: float | None = None,
+    dtype: torch.dtype | None = None,
+    hint: str | None = None,
+) -> Comparison:
+    """Check that two computations give the same numbers, within the tolerance compare() uses.
+
+    Prints one line when they agree (`✓ the hand-written gradient equals autograd (largest
+    difference 2.2e-16, allowed 1.3e-13)`); raises ClaimFailed saying by how much, where, and
+    what to look at first when they do not. `claim` is the sentence that is true when they agree.
+    """
+    a, b = _as_tensor(mine, "mine"), _as_tensor(reference, "reference")
+    if a.shape != b.shape:
+        raise ClaimFailed(say("agree.shapes", claim=claim, first=tuple(a.shape),
+                              second=tuple(b.shape)))
+    result, where = _compare_values(claim, a, b, atol, rtol, ulps, scale, dtype)
+    if not result.close:
+        raise ClaimFailed(say("agree.failed", claim=claim, difference=result.max_diff,
+                              where=where, allowed=result.tol, hint=hint or say("agree.hint")))
+    print(say("agree.held", claim=claim, difference=result.max_diff, allowed=result.tol))
+    return result
+
+
+def holds(claim: str, condition, *, measured: str | None = None, allowed: str | None = None,
+          hint: str | None = None) -> None:
+    """Check a yes/no claim: print `✓ claim (measured; allowed)` when `condition` is true, raise
+    ClaimFailed with the same facts when it is not. `measured` and `allowed` are short phrases,
+    e.g. measured="17 of 20 starts", allowed="at least 14 needed"; give both or neither."""
+    if (measured is None) != (allowed is None):
+        raise ValueError(f"{claim}: give both measured and allowed, or neither.")
+    if isinstance(condition, torch.Tensor):
+        if condition.numel() != 1:
+            raise ValueError(f"{claim}: the condition must be one yes/no value, not a tensor of "
+                             f"{condition.numel()}; use .all() or .any().")
+        condition = bool(condition)
+    if not isinstance(condition, (bool, np.bool_)):
+        raise TypeError(f"{claim}: the condition must be True or False, not "
+                        f"{type(condition).__name__}.")
+    detail = "" if measured is None else say("claim.detail", measured=measured, allowed=allowed)
+    if not condition:
+        raise ClaimFailed(say("claim.failed", claim=claim, detail=detail,
+                              hint=hint or say("claim.hint")))
+    print(say("claim.held", claim=claim, detail=detail))
+
+
+def within(claim: str, value: float, low: float, high: float, *, hint: str | None = None
+           ) -> float:
+    """Check that `value` lies in [low, high]: print one line if so, raise ClaimFailed if not.
+    Returns the value as a float."""
+    value, low, high = (float(v) for v in (value, low, high))
+    if not low <= high:
+        raise ValueError(say("within.bounds", claim=claim, low=low, high=high))
+    if not low <= value <= high:  # NaN lands here too
+        raise ClaimFailed(say("within.failed", claim=claim, value=value, low=low, high=high,
+                              hint=hint or say("claim.hint")))
+    print(say("within.held", claim=claim, value=value, low=low, high=high))
+    return value
 
 
 # --- "Is A better than B?" on the same rows ------------------------------------------------
@@ -176,7 +269,8 @@ def mcnemar_p_value(only_a: int, only_b: int) -> float:
 
 
 def compare_accuracy(
-    correct_a, correct_b, name_a: str = "A", name_b: str = "B", alpha: float = 0.05
+    correct_a, correct_b, name_a: str = "A", name_b: str = "B", alpha: float = 0.05,
+    show: bool = True,
 ) -> PairedVerdict:
     """Is classifier A better than B on the same rows, worse, or within noise? Prints one line.
 
@@ -200,8 +294,25 @@ def compare_accuracy(
     verdict = "within noise" if p >= alpha else ("better" if diff > 0 else "worse")
     result = PairedVerdict(name_a, name_b, float(a.mean()), float(b.mean()), diff - half,
                            diff + half, p, verdict)
-    print(result)
+    if show:
+        print(result)
     return result
+
+
+def beats(claim: str, correct_a, correct_b, name_a: str, name_b: str, *, alpha: float = 0.05,
+          hint: str | None = None) -> PairedVerdict:
+    """Check that classifier A is better than B on the same rows, beyond noise: the exact McNemar
+    test's p below `alpha`, A ahead. Prints one line, or raises ClaimFailed.
+
+    `alpha` bounds how often an A that is in truth no better passes. How often a truly better A
+    fails depends on how much better it is and on the rows: the lesson measures that."""
+    verdict = compare_accuracy(correct_a, correct_b, name_a, name_b, alpha=alpha, show=False)
+    facts = dict(claim=claim, name_a=name_a, accuracy_a=verdict.accuracy_a, name_b=name_b,
+                 accuracy_b=verdict.accuracy_b, p_value=verdict.p_value, needed=alpha)
+    if verdict.verdict != "better":
+        raise ClaimFailed(say("beats.failed", **facts, hint=hint or say("beats.hint")))
+    print(say("beats.held", **facts))
+    return verdict
 
 
 def confusion_matrix(predicted, gold, names: tuple[str, ...] = ("neg", "pos")):

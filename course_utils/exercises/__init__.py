@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from course_utils.checks import DEFAULT_ULPS
+from course_utils.messages import say
 
 CORRECT, WRONG, NOT_ATTEMPTED = "correct", "wrong", "not attempted"
 _SYMBOLS = {CORRECT: "✅", WRONG: "❌", NOT_ATTEMPTED: "⏳"}
@@ -95,11 +96,8 @@ def is_close(got, want, *, dtype: torch.dtype | None = None, scale=None,
     """
     dtype = dtype or float_dtype(got, want)
     if torch.finfo(dtype).eps > torch.finfo(torch.float32).eps:
-        raise Mismatch(
-            f"your answer is in {str(dtype).removeprefix('torch.')}, whose rounding (about "
-            f"{torch.finfo(dtype).eps:.0e} of each value) hides mistakes: compute it in "
-            "float32 or float64."
-        )
+        raise Mismatch(say("ex.common.half_precision", dtype=str(dtype).removeprefix("torch."),
+                           eps=torch.finfo(dtype).eps))
     a, b = _float64(got), _float64(want)
     if scale is None:
         both = torch.cat([a.flatten(), b.flatten()])
@@ -141,16 +139,17 @@ class Exercise:
 
     def __call__(self, answer: Callable, quiet: bool = False) -> Verdict:
         if not callable(answer):
-            raise TypeError(f"Pass your function itself, e.g. check(my_fn), not {answer!r}.")
+            raise TypeError(say("ex.common.not_a_function", answer=answer))
         try:
             self.check(answer)
-            verdict = Verdict(self.name, CORRECT, "correct, well done.")
+            verdict = Verdict(self.name, CORRECT, say("ex.common.correct"))
         except NotImplementedError:
-            verdict = Verdict(self.name, NOT_ATTEMPTED, "not attempted yet (the stub raises).")
+            verdict = Verdict(self.name, NOT_ATTEMPTED, say("ex.common.not_attempted"))
         except Mismatch as err:
             verdict = Verdict(self.name, WRONG, str(err))
         except Exception as err:  # the learner's code crashed: say so, do not stop the notebook
-            verdict = Verdict(self.name, WRONG, f"your code raised {type(err).__name__}: {err}")
+            verdict = Verdict(self.name, WRONG, say("ex.common.crashed", error=type(err).__name__,
+                                                    detail=err))
         if not quiet:
             print(verdict)
         return verdict

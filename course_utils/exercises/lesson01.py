@@ -7,6 +7,7 @@ import numbers
 
 from course_utils.env import pick_precision
 from course_utils.exercises import exercise, expect
+from course_utils.messages import say
 
 # ---------------------------------------------------------------- 1. build one training row
 
@@ -62,42 +63,36 @@ def check_build_example(build_example) -> None:
     for prompt, eos, label, max_len in cases:
         got = build_example(list(prompt), eos, label, max_len)
         want = build_example_solution(prompt, eos, label, max_len)
-        expect(isinstance(got, dict), "return a dict with input_ids, attention_mask and labels.")
+        expect(isinstance(got, dict), say("ex.01.build_example.not_a_dict"))
         for key in ("input_ids", "attention_mask", "labels"):
-            expect(key in got, f"the dict has no {key!r}.")
+            expect(key in got, say("ex.01.build_example.missing_key", key=key))
             got[key] = list(got[key])
         n = len(got["input_ids"])
         padded = len(got["input_ids"]) > len(want["input_ids"]) and (
             0 in got["attention_mask"] or got["input_ids"][: len(want["input_ids"])]
             == want["input_ids"]
         )
-        expect(
-            not padded,
-            f"a prompt of {len(prompt)} tokens gave a row of {n}, padded to max_len: don't pad "
-            "here. The collator pads each batch to its longest row, and pads labels with -100.",
-        )
+        expect(not padded, say("ex.01.build_example.padded", prompt_length=len(prompt), length=n))
         expect(
             n <= max_len,
-            f"a prompt of {len(prompt)} tokens gave {n} ids, more than max_len={max_len}.",
+            say("ex.01.build_example.too_long", prompt_length=len(prompt), length=n,
+                max_len=max_len),
         )
         expect(
             got["input_ids"][-2:] == [eos, label],
-            f"the row must end with EOS then the label id ({eos}, {label}); it ends with "
-            f"{got['input_ids'][-2:]}. If the prompt is too long, cut it from the left.",
+            say("ex.01.build_example.wrong_end", eos=eos, label=label,
+                end=got["input_ids"][-2:]),
         )
-        expect(got["input_ids"] == want["input_ids"], "input_ids should be the prompt, EOS, label.")
+        expect(got["input_ids"] == want["input_ids"], say("ex.01.build_example.wrong_input_ids"))
         expect(
             len(got["attention_mask"]) == n and len(got["labels"]) == n,
-            "input_ids, attention_mask and labels must have the same length.",
+            say("ex.01.build_example.lengths_differ"),
         )
-        expect(got["attention_mask"] == want["attention_mask"], "every real token gets mask 1.")
+        expect(got["attention_mask"] == want["attention_mask"],
+               say("ex.01.build_example.wrong_mask"))
+        expect(got["labels"][-1] == label, say("ex.01.build_example.label_not_last"))
         expect(
-            got["labels"][-1] == label,
-            "the label id belongs at its own position, the last one: the model shifts labels.",
-        )
-        expect(
-            all(x == -100 for x in got["labels"][:-1]),
-            "every position but the label must be -100, so only the label counts in the loss.",
+            all(x == -100 for x in got["labels"][:-1]), say("ex.01.build_example.not_masked")
         )
 
 
@@ -125,19 +120,11 @@ def check_prediction_position(prediction_position) -> None:
         want = prediction_position_solution(mask)
         expect(
             isinstance(got, numbers.Integral) and not isinstance(got, bool),
-            f"return an integer index, not {type(got).__name__}.",
+            say("ex.01.prediction_position.not_an_integer", type=type(got).__name__),
         )
         if got == want + 1:
-            expect(
-                False,
-                "that is the label's own position: the logits that predict a token sit "
-                "one position earlier, at the EOS.",
-            )
-        expect(
-            got == want,
-            f"for mask {mask} the EOS is at index {want}, not {got}: "
-            "count only real tokens (mask 1), padding comes after them.",
-        )
+            expect(False, say("ex.01.prediction_position.label_position"))
+        expect(got == want, say("ex.01.prediction_position.wrong", mask=mask, want=want, got=got))
 
 
 # ----------------------------------------------------------- 3. choose the precision
@@ -171,5 +158,6 @@ def check_choose_precision(choose_precision) -> None:
         want = choose_precision_solution(device, cap)
         expect(
             got == want,
-            f"on {what} ({device}, capability {cap}) the answer is {want!r}, not {got!r}.",
+            say("ex.01.choose_precision.wrong", what=what, device=device, capability=cap,
+                want=want, got=got),
         )

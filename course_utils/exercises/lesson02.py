@@ -6,18 +6,21 @@ from __future__ import annotations
 import torch
 
 from course_utils.exercises import Mismatch, exercise, expect, float_dtype, is_close
+from course_utils.messages import say
 
 
 def _tensor(value, what: str) -> torch.Tensor:
     try:
         return torch.as_tensor(value, dtype=torch.float64)
     except (TypeError, ValueError, RuntimeError) as err:
-        raise Mismatch(f"{what} must be a tensor of numbers, not {type(value).__name__}.") from err
+        raise Mismatch(say("ex.02.shared.not_a_tensor", what=what,
+                           type=type(value).__name__)) from err
 
 
-def _first_mismatch(got: torch.Tensor, want: torch.Tensor, z: torch.Tensor) -> str:
+def _first_mismatch(got: torch.Tensor, want: torch.Tensor, z: torch.Tensor) -> dict:
+    """Where got and want differ most: z there, and both values (for a message's z, got, want)."""
     i = int((got - want).abs().argmax())
-    return f"at z = {float(z[i]):.2f} you return {float(got[i]):.6f}, torch {float(want[i]):.6f}"
+    return {"z": float(z[i]), "got": float(got[i]), "want": float(want[i])}
 
 
 # ------------------------------------------- 1. swish with a slope beta, and its derivative
@@ -89,19 +92,16 @@ def check_swish_and_derivative(swish_and_derivative) -> None:
         except RuntimeError as err:
             if "grad" not in str(err):
                 raise
-            raise Mismatch(
-                "autograd is switched off in this checker: compute the derivative by hand, with "
-                f"the product rule and the chain rule ({err})."
-            ) from err
+            raise Mismatch(say("ex.02.swish_and_derivative.autograd_off", error=err)) from err
         expect(
             isinstance(result, tuple | list) and len(result) == 2,
-            "return two tensors: (value, derivative).",
+            say("ex.02.swish_and_derivative.not_a_pair"),
         )
         dtype = float_dtype(*result)  # float32 or NumPy answers are judged at their precision
         value, derivative = (_tensor(r, "each returned value").clone() for r in result)
         expect(
             value.shape == z.shape and derivative.shape == z.shape,
-            f"both results need the shape of z, {tuple(z.shape)}.",
+            say("ex.02.swish_and_derivative.wrong_shape", shape=tuple(z.shape)),
         )
         z_grad = z.clone().requires_grad_(True)
         want_value = z_grad * torch.sigmoid(beta * z_grad)
@@ -109,42 +109,29 @@ def check_swish_and_derivative(swish_and_derivative) -> None:
         want_value, want_derivative = want_value.detach(), z_grad.grad
         sigma = torch.sigmoid(beta * z)
         if is_close(value, sigma, dtype=dtype):
-            expect(False, "that is the sigmoid σ(βz); swish multiplies it by z: z·σ(βz).")
+            expect(False, say("ex.02.swish_and_derivative.sigmoid_not_swish"))
         if beta != 1.0 and is_close(value, z * torch.sigmoid(z), dtype=dtype):
-            expect(False, f"with beta={beta} you return z·σ(z): beta is missing, use σ(βz).")
+            expect(False, say("ex.02.swish_and_derivative.beta_missing", beta=beta))
         expect(
             is_close(value, want_value, dtype=dtype),
-            f"with beta={beta}, swish should be z·σ(βz): "
-            + _first_mismatch(value, want_value, z)
-            + ".",
+            say("ex.02.swish_and_derivative.wrong_value", beta=beta,
+                **_first_mismatch(value, want_value, z)),
         )
         if is_close(derivative, beta * sigma * (1 - sigma), dtype=dtype):
-            expect(
-                False,
-                "your derivative is that of σ(βz) alone, one term of the product rule: "
-                "d/dz [z·σ(βz)] = σ(βz) + z·(d/dz σ(βz)).",
-            )
+            expect(False, say("ex.02.swish_and_derivative.one_term"))
         if beta != 1.0 and is_close(derivative, sigma * (1 + z * (1 - sigma)), dtype=dtype):
-            expect(
-                False,
-                f"with beta={beta} the inner derivative is missing: by the chain rule "
-                "d/dz σ(βz) = β·σ(βz)(1 − σ(βz)).",
-            )
+            expect(False, say("ex.02.swish_and_derivative.inner_derivative_missing", beta=beta))
         if is_close(derivative, sigma, dtype=dtype):
-            expect(False, "your derivative is σ(βz), the first term of the product rule only: "
-                          "add z·(d/dz σ(βz)) = z·β·σ(βz)(1 − σ(βz)).")
+            expect(False, say("ex.02.swish_and_derivative.first_term_only"))
         if beta != 1.0 and is_close(derivative, beta * (sigma + z * sigma * (1 - sigma)),
                                     dtype=dtype):
-            expect(False, f"with beta={beta} you multiplied both terms by β: the chain rule's β "
-                          "belongs only to d/dz σ(βz), so σ(βz) + z·β·σ(βz)(1 − σ(βz)).")
+            expect(False, say("ex.02.swish_and_derivative.beta_on_both_terms", beta=beta))
         if is_close(derivative, sigma + z * beta * sigma, dtype=dtype):
-            expect(False, "the sigmoid's own slope is σ'(u) = σ(u)(1 − σ(u)), not σ(u): "
-                          "the derivative is σ(βz) + z·β·σ(βz)(1 − σ(βz)).")
+            expect(False, say("ex.02.swish_and_derivative.sigmoid_slope"))
         expect(
             is_close(derivative, want_derivative, dtype=dtype),
-            f"with beta={beta} the derivative does not match autograd: "
-            + _first_mismatch(derivative, want_derivative, z)
-            + ".",
+            say("ex.02.swish_and_derivative.wrong_derivative", beta=beta,
+                **_first_mismatch(derivative, want_derivative, z)),
         )
 
 
@@ -178,18 +165,11 @@ def check_count_parameters(count_parameters) -> None:
         layers = [torch.nn.Linear(a, b, device="meta") for a, b in zip(sizes, sizes[1:])]
         want = sum(p.numel() for layer in layers for p in layer.parameters())
         got = count_parameters(list(sizes))
-        expect(isinstance(got, int), f"return an int, not {type(got).__name__}.")
+        expect(isinstance(got, int),
+               say("ex.02.count_parameters.not_an_int", type=type(got).__name__))
         if got == _weights_only(sizes) and got != want:
-            expect(
-                False,
-                f"for {sizes} you count {got}: the weights only. Each neuron of a "
-                "layer also has one bias.",
-            )
-        expect(
-            got == want,
-            f"for layer sizes {sizes} nn.Linear layers hold {want:,} parameters, not {got:,}. "
-            "A layer from n_in to n_out has an n_out × n_in weight matrix and n_out biases.",
-        )
+            expect(False, say("ex.02.count_parameters.weights_only", sizes=sizes, got=got))
+        expect(got == want, say("ex.02.count_parameters.wrong", sizes=sizes, want=want, got=got))
 
 
 # --------------------------------------------------- 3. two linear layers are one linear layer
@@ -229,7 +209,8 @@ def check_merge_linear(merge_linear) -> None:
         W2 = torch.randn(n_out, n_hidden, generator=generator, dtype=torch.float64)
         b2 = torch.randn(n_out, generator=generator, dtype=torch.float64)
         result = merge_linear(W1.clone(), b1.clone(), W2.clone(), b2.clone())
-        expect(isinstance(result, tuple | list) and len(result) == 2, "return (W, b).")
+        expect(isinstance(result, tuple | list) and len(result) == 2,
+               say("ex.02.merge_linear.not_a_pair"))
         dtype = float_dtype(*result)
         W, b = (_tensor(r, "W and b") for r in result)
         # A matrix product rounds relative to the size of the terms it sums, |W2| |W1|, which
@@ -238,31 +219,30 @@ def check_merge_linear(merge_linear) -> None:
         b_scale = float((W2.abs() @ b1.abs() + b2.abs()).max())
         expect(
             W.shape == (n_out, n_in),
-            f"with W1 of shape {tuple(W1.shape)} and W2 of shape {tuple(W2.shape)}, W should be "
-            f"{n_out}×{n_in}, not {tuple(W.shape)}. The layer applied first stands on the right.",
+            say("ex.02.merge_linear.wrong_w_shape", w1_shape=tuple(W1.shape),
+                w2_shape=tuple(W2.shape), n_out=n_out, n_in=n_in, w_shape=tuple(W.shape)),
         )
-        expect(b.shape == (n_out,), f"b should have {n_out} entries, not shape {tuple(b.shape)}.")
+        expect(b.shape == (n_out,),
+               say("ex.02.merge_linear.wrong_b_shape", n_out=n_out, b_shape=tuple(b.shape)))
         expect(
-            is_close(W, W2 @ W1, dtype=dtype, scale=w_scale),
-            "W is wrong: x goes through W1 first, then W2, so W = W2 @ W1 (order matters).",
+            is_close(W, W2 @ W1, dtype=dtype, scale=w_scale), say("ex.02.merge_linear.wrong_order")
         )
         expect(
             not is_close(b, W2 @ b1, dtype=dtype, scale=b_scale),
-            "b is missing the second layer's own bias: b = W2 @ b1 + b2.",
+            say("ex.02.merge_linear.second_bias_missing"),
         )
         if n_out == n_hidden:
             expect(
                 not is_close(b, W2 @ b1 + W2 @ b2, dtype=dtype, scale=2 * b_scale),
-                "b is wrong: b2 is added after W2, so don't multiply it by W2: b = W2 @ b1 + b2.",
+                say("ex.02.merge_linear.b2_through_w2"),
             )
         if n_hidden == n_out:
             expect(
                 not is_close(b, b1 + b2, dtype=dtype, scale=b_scale),
-                "b is wrong: b1 is added before W2, so it passes through W2: b = W2 @ b1 + b2.",
+                say("ex.02.merge_linear.b1_not_through_w2"),
             )
         expect(
-            is_close(b, W2 @ b1 + b2, dtype=dtype, scale=b_scale),
-            "b is wrong: x + b1 goes through W2, then b2 is added: b = W2 @ b1 + b2.",
+            is_close(b, W2 @ b1 + b2, dtype=dtype, scale=b_scale), say("ex.02.merge_linear.wrong_b")
         )
 
 
@@ -311,29 +291,24 @@ def check_xor_weights(xor_weights) -> None:
     """xor_weights() -> (W1, b1, W2, b2) such that y = W2 relu(W1 x + b1) + b2 is XOR on the
     four corners (0,0), (0,1), (1,0), (1,1) exactly."""
     params = xor_weights()
-    expect(isinstance(params, tuple | list) and len(params) == 4, "return (W1, b1, W2, b2).")
+    expect(isinstance(params, tuple | list) and len(params) == 4,
+           say("ex.02.xor_weights.not_four"))
     dtype = float_dtype(*params)  # weights like 1/3 are rounded to this precision
     W1, b1, W2, b2 = (_tensor(p, "each of W1, b1, W2, b2") for p in params)
     k = W1.shape[0] if W1.ndim == 2 else -1
-    expect(W1.ndim == 2 and W1.shape[1] == 2, f"W1 must be (hidden, 2), not {tuple(W1.shape)}.")
-    expect(b1.shape == (k,), f"b1 needs one entry per hidden neuron ({k}), not {tuple(b1.shape)}.")
-    expect(W2.shape == (1, k), f"W2 must be (1, {k}), not {tuple(W2.shape)}.")
-    expect(b2.numel() == 1, f"b2 holds one number, not shape {tuple(b2.shape)}.")
+    expect(W1.ndim == 2 and W1.shape[1] == 2,
+           say("ex.02.xor_weights.w1_shape", shape=tuple(W1.shape)))
+    expect(b1.shape == (k,), say("ex.02.xor_weights.b1_shape", hidden=k, shape=tuple(b1.shape)))
+    expect(W2.shape == (1, k), say("ex.02.xor_weights.w2_shape", hidden=k, shape=tuple(W2.shape)))
+    expect(b2.numel() == 1, say("ex.02.xor_weights.b2_shape", shape=tuple(b2.shape)))
     y = xor_network((W1, b1, W2, b2), XOR_INPUTS)
     # The outputs sum terms of at most this size (all weights and inputs taken positive).
     scale = float(xor_network((W1.abs(), b1.abs(), W2.abs(), b2.abs()), XOR_INPUTS).max())
     table = ", ".join(
-        f"{tuple(int(v) for v in x)} -> {float(out):g}" for x, out in zip(XOR_INPUTS, y)
+        say("ex.02.xor_weights.corner", corner=tuple(int(v) for v in x), output=float(out))
+        for x, out in zip(XOR_INPUTS, y)
     )
     exact_xor = is_close(y, XOR_TARGETS, dtype=dtype, scale=scale)
     if is_close(y[0] + y[3], y[1] + y[2], dtype=dtype, scale=2 * scale) and not exact_xor:
-        expect(
-            False,
-            f"your network gives {table}. Here it acts like a linear model: "
-            "f(0,0) + f(1,1) = f(0,1) + f(1,0), which XOR cannot satisfy. Some hidden neuron "
-            "must switch off (relu of a negative number) on some corners and not on others.",
-        )
-    expect(
-        exact_xor,
-        f"your network gives {table}; XOR is (0,0) -> 0, (0,1) -> 1, (1,0) -> 1, (1,1) -> 0.",
-    )
+        expect(False, say("ex.02.xor_weights.linear", table=table))
+    expect(exact_xor, say("ex.02.xor_weights.not_xor", table=table))

@@ -11,13 +11,15 @@ import torch
 from course_utils.checks import tolerance
 from course_utils.exercises import Mismatch, as_number, exercise, expect, float_dtype, is_close
 from course_utils.landscapes import descend, quadratic
+from course_utils.messages import say
 
 
 def _tensor(value, what: str) -> torch.Tensor:
     try:
         return torch.as_tensor(value, dtype=torch.float64)
     except (TypeError, ValueError, RuntimeError) as err:
-        raise Mismatch(f"{what} must be a number or a tensor, not {type(value).__name__}.") from err
+        raise Mismatch(say("ex.03.shared.not_a_tensor", what=what,
+                           type=type(value).__name__)) from err
 
 
 # --------------------------------------------- 1. the gradient of one sigmoid neuron, by hand
@@ -88,10 +90,7 @@ def _uses_autograd_neuron(w, b, x, y):
 
 
 def _autograd_is_off(err: RuntimeError) -> Mismatch:
-    return Mismatch(
-        "autograd is switched off in this checker: derive dL/dw and dL/db with the chain rule "
-        f"and compute them yourself ({err})."
-    )
+    return Mismatch(say("ex.03.neuron_gradient.autograd_off", error=err))
 
 
 @exercise(
@@ -112,7 +111,8 @@ def check_neuron_gradient(neuron_gradient) -> None:
             if "grad" not in str(err):
                 raise
             raise _autograd_is_off(err) from err
-        expect(isinstance(result, tuple | list) and len(result) == 2, "return (dL_dw, dL_db).")
+        expect(isinstance(result, tuple | list) and len(result) == 2,
+               say("ex.03.neuron_gradient.not_a_pair"))
         dtype = float_dtype(*result)
         got = torch.stack([_tensor(r, "dL_dw and dL_db").reshape(()).clone() for r in result])
         wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
@@ -122,33 +122,31 @@ def check_neuron_gradient(neuron_gradient) -> None:
         scale = neuron_gradient_scale(w, b, x, y)
         if is_close(got, want, dtype=dtype, scale=scale):
             continue
-        hint = "compare each step of the chain rule with autograd."
+        hint = say("ex.03.neuron_gradient.hint")
         p = torch.sigmoid(w * x + b)
         dz = 2 * (p - y) / n
         if is_close(got, -want, dtype=dtype, scale=scale):
-            hint = "the sign is flipped: d/dp (p − y)² = 2(p − y), not 2(y − p)."
+            hint = say("ex.03.neuron_gradient.wrong_sign")
         elif is_close(got, want * n, dtype=dtype, scale=n * scale):
-            hint = f"it is {n} times too big: L is a mean, so divide by N = {n}."
+            hint = say("ex.03.neuron_gradient.sum_not_mean", n=n)
         elif is_close(got, want / 2, dtype=dtype, scale=scale):
-            hint = "it is half the right size: the square brings down a factor 2."
+            hint = say("ex.03.neuron_gradient.half")
         elif is_close(got, torch.stack([(dz * x).sum(), dz.sum()]), dtype=dtype,
                       scale=float((dz.abs() * (x.abs() + 1)).sum())):
-            hint = "the slope of the sigmoid is missing: multiply by σ'(z) = σ(z)(1 − σ(z))."
+            hint = say("ex.03.neuron_gradient.sigmoid_slope_missing")
         elif is_close(got, want.flip(0), dtype=dtype, scale=scale):
-            hint = "your two values are swapped: return (dL/dw, dL/db) in that order."
+            hint = say("ex.03.neuron_gradient.swapped")
         elif is_close(got, torch.stack(list(_slope_taken_at_p(w, b, x, y))), dtype=dtype,
                       scale=scale):
-            hint = ("the sigmoid's slope is taken at p: it belongs at z = w·x + b, and it is "
-                    "σ'(z) = p(1 − p), with p itself.")
+            hint = say("ex.03.neuron_gradient.slope_taken_at_p")
         elif is_close(got[0], want[1], dtype=dtype, scale=scale):
-            hint = "dL/dw needs the factor x_i in each term: dz_i/dw = x_i (dz_i/db = 1)."
+            hint = say("ex.03.neuron_gradient.x_missing")
         elif is_close(got, want * n / 2, dtype=dtype, scale=n * scale):
-            hint = (f"it is {n}/2 times too big: L is a mean (divide by N = {n}), and the square "
-                    "brings down a factor 2.")
+            hint = say("ex.03.neuron_gradient.sum_and_half", n=n)
         expect(
             False,
-            f"at w={w}, b={b} you give ({float(got[0]):.6f}, {float(got[1]):.6f}), autograd "
-            f"gives ({float(want[0]):.6f}, {float(want[1]):.6f}): {hint}",
+            say("ex.03.neuron_gradient.wrong", w=w, b=b, got_w=float(got[0]),
+                got_b=float(got[1]), want_w=float(want[0]), want_b=float(want[1]), hint=hint),
         )
 
 
@@ -328,53 +326,34 @@ def check_numerical_gradient(numerical_gradient) -> None:
         except RuntimeError as err:
             if "grad" not in str(err):
                 raise
-            raise Mismatch(
-                "f is a black box here, so autograd cannot see inside it "
-                f"({err}); use finite differences, which only evaluate f."
-            ) from err
+            raise Mismatch(say("ex.03.numerical_gradient.autograd_off", error=err)) from err
         # Moving w[j] up, down and back may leave it an ulp off: within the rule, so accepted.
         expect(
             is_close(w, before),
-            f"your function changed w itself (it is now {w.tolist()}): work on a copy, or "
-            "put every coordinate back after you move it.",
+            say("ex.03.numerical_gradient.changed_w", w=w.tolist()),
         )
-        expect(got.shape == w.shape, f"the gradient needs the shape of w, {tuple(w.shape)}.")
+        expect(got.shape == w.shape,
+               say("ex.03.numerical_gradient.wrong_shape", shape=tuple(w.shape)))
         kind, h = steps_taken(f.calls, before)
-        expect(
-            kind != "many",
-            "you moved several coordinates of w at once: nudge one at a time, w ± h·e_j, so "
-            "that each difference measures one partial derivative.",
-        )
-        expect(
-            kind != "one-sided",
-            f"you evaluate f at w and at w + h·e_j (h = {h:.0e}): a one-sided (forward) "
-            "difference, off by about h·f''/2. Use the central difference "
-            "(f(w + h·e_j) − f(w − h·e_j)) / (2h), whose error shrinks like h².",
-        )
+        expect(kind != "many", say("ex.03.numerical_gradient.many_at_once"))
+        expect(kind != "one-sided", say("ex.03.numerical_gradient.one_sided", h=h))
         expect(
             kind != "central" or h >= lo * (1 - 1e-9),
-            f"your step h = {h:.0e} is too small: each value of f is rounded to about 1e-16 of "
-            f"its size, and dividing by 2h magnifies that. Take h from {lo:g} to {hi:g}.",
+            say("ex.03.numerical_gradient.step_too_small", h=h, low=lo, high=hi),
         )
         expect(
             kind != "central" or h <= hi * (1 + 1e-9),
-            f"your step h = {h:.0e} is too large: a central difference is off by about "
-            f"h²·|f'''|/6. Take h from {lo:g} to {hi:g} (1e-5 is best).",
+            say("ex.03.numerical_gradient.step_too_large", h=h, low=lo, high=hi),
         )
         want = _exact_gradient(torch_fn, point)
         bound = central_difference_error_bound(fn, torch_fn, point)
         dtype = float_dtype(answer)  # a float32 result adds its own rounding of the slopes
         if is_close(got, 2 * want, dtype=dtype, scale=2 * want.abs(), atol=2 * bound):
-            expect(
-                False,
-                f"for {name} your gradient is twice the true one: a central "
-                "difference spans 2h, so divide by 2h.",
-            )
+            expect(False, say("ex.03.numerical_gradient.twice", name=name))
         expect(
             is_close(got, want, dtype=dtype, scale=want.abs(), atol=bound),
-            f"for {name} at w={point} you give {[round(float(g), 6) for g in got]}, the exact "
-            f"gradient is {[round(float(g), 6) for g in want]}: compute "
-            "(f(w + h·e_j) − f(w − h·e_j)) / (2h) for each coordinate j.",
+            say("ex.03.numerical_gradient.wrong", name=name, point=point,
+                got=[round(float(g), 6) for g in got], want=[round(float(g), 6) for g in want]),
         )
 
 
@@ -424,8 +403,7 @@ def check_learning_rate_for_bowl(learning_rate_for_bowl) -> None:
         lr = as_number(answer)  # a Python or NumPy number, or a one-element tensor
         expect(
             lr is not None and lr > 0,
-            f"return a positive number (a Python or NumPy float) for a={a}, b={b}, "
-            f"not {answer!r}.",
+            say("ex.03.learning_rate_for_bowl.not_positive", a=a, b=b, answer=answer),
         )
         bowl = quadratic(a, b)
         path = descend(bowl, BOWL_START, BOWL_STEPS, lr=float(lr))
@@ -434,23 +412,16 @@ def check_learning_rate_for_bowl(learning_rate_for_bowl) -> None:
             steep, name = (b, "w2") if b >= a else (a, "w1")
             expect(
                 False,
-                f"on the bowl a={a}, b={b} the loss grows with η={lr:g}: it diverges. Each "
-                f"step multiplies the steeper coordinate, {name}, by 1 − η·{steep:g} = "
-                f"{1 - lr * steep:.3g}; keep η below 2/max(a, b) = {2 / steep:.3g}.",
+                say("ex.03.learning_rate_for_bowl.diverges", a=a, b=b, lr=lr, coordinate=name,
+                    steep=steep, factor=1 - lr * steep, limit=2 / steep),
             )
         # At the edge, η·max(a, b) = 2 up to the rounding of η itself (in its own dtype).
         if is_close(1 - lr * max(a, b), -1.0, dtype=float_dtype(answer), scale=1.0):
-            expect(
-                False,
-                f"with η={lr:g} on a={a}, b={b}, the steep coordinate flips sign every step and "
-                "never shrinks: (1 − η·max(a, b)) = −1. Stay strictly below 2/max(a, b).",
-            )
+            expect(False, say("ex.03.learning_rate_for_bowl.at_the_edge", lr=lr, a=a, b=b))
         expect(
             end <= BOWL_DROP * start,
-            f"on the bowl a={a}, b={b} with η={lr:g} the loss fell only from {start:.3g} to "
-            f"{end:.3g} in {BOWL_STEPS} steps. Each step shrinks w1 by |1 − η·a| = "
-            f"{abs(1 - lr * a):.3g} and w2 by |1 − η·b| = {abs(1 - lr * b):.3g}: both must be "
-            "well below 1.",
+            say("ex.03.learning_rate_for_bowl.too_slow", a=a, b=b, lr=lr, start=start, end=end,
+                steps=BOWL_STEPS, shrink_w1=abs(1 - lr * a), shrink_w2=abs(1 - lr * b)),
         )
 
 
@@ -545,56 +516,47 @@ def check_descend_until_converged(descend_until_converged) -> None:
         result = descend_until_converged(grad, start_w, lr, tol, max_steps=max_steps)
         expect(
             torch.equal(start_w, torch.tensor(w0, dtype=torch.float64)),
-            f"your function changed w0 itself (from {w0} to {start_w.tolist()}): update a copy, "
-            "w = w0.clone(), or write w = w - η·g, which makes a new tensor.",
+            say("ex.03.descend_until_converged.changed_w0", w0=w0, now=start_w.tolist()),
         )
-        expect(isinstance(result, tuple | list) and len(result) == 2, "return (w, steps).")
+        expect(isinstance(result, tuple | list) and len(result) == 2,
+               say("ex.03.descend_until_converged.not_a_pair"))
         w, steps = _tensor(result[0], "w"), result[1]
         want_w, want_steps = descend_until_converged_solution(grad, w0, lr, tol, max_steps)
         expect(
             isinstance(steps, numbers.Integral) and not isinstance(steps, bool),
-            f"steps is the number of updates, an int, not {steps!r}.",
+            say("ex.03.descend_until_converged.steps_not_int", steps=steps),
         )
         expect(
             want_steps > 0 or steps == 0,
-            f"from w0 = {w0}, where the gradient is already 0, you made {steps} update(s): test "
-            "the gradient before each update, so a converged start returns (w0, 0).",
+            say("ex.03.descend_until_converged.moved_at_minimum", w0=w0, steps=steps),
         )
         if want_steps == max_steps:
             expect(
                 steps == max_steps and is_close(w, want_w, dtype=float_dtype(result[0]),
                                                 scale=max(map(abs, w0))),
-                f"with η = {lr:g} the gradient is still far from tol after max_steps = "
-                f"{max_steps} updates; you made {steps}. Stop after max_steps updates and "
-                "return (w, max_steps).",
+                say("ex.03.descend_until_converged.max_steps", lr=lr, max_steps=max_steps,
+                    steps=steps),
             )
             continue
         start_norm = float(torch.linalg.vector_norm(grad(torch.tensor(w0, dtype=torch.float64))))
         end_norm = float(torch.linalg.vector_norm(grad(w)))
         expect(
             math.isfinite(end_norm) and end_norm <= start_norm,
-            f"the gradient norm grew from {start_norm:.3g} to {end_norm:.3g}: you are climbing. "
-            "Step against the gradient: w ← w − η·∇L(w).",
+            say("ex.03.descend_until_converged.climbing", start=start_norm, end=end_norm),
         )
         if end_norm >= tol and float(grad(w).abs().max()) < tol:
             expect(
-                False,
-                f"you stopped with ‖∇L‖ = {end_norm:.3g}, not below tol = {tol:g}: you tested "
-                "the largest entry of the gradient. Test its length, the 2-norm "
-                "torch.linalg.vector_norm(g).",
+                False, say("ex.03.descend_until_converged.largest_entry", norm=end_norm, tol=tol)
             )
         expect(
             end_norm < tol,
-            f"you stopped after {steps} updates with ‖∇L‖ = {end_norm:.3g}, not below "
-            f"tol = {tol:g}: test the norm of the gradient itself, not of the step η·∇L.",
+            say("ex.03.descend_until_converged.step_norm", steps=steps, norm=end_norm, tol=tol),
         )
         # Each update rounds w; with |1 − η·λ| <= 0.9 on these bowls every error then shrinks,
         # so all of them add up to at most eps·|w0| / (1 − 0.9): 10 ulps, within the rule's 256.
         expect(
             steps == want_steps
             and is_close(w, want_w, dtype=float_dtype(result[0]), scale=max(map(abs, w0))),
-            f"you stopped after {steps} updates, but ‖∇L‖ first drops below tol = {tol:g} after "
-            f"{want_steps}: test the length (2-norm) of the gradient, "
-            "torch.linalg.vector_norm(g), before each update, and stop at the first w that "
-            "passes.",
+            say("ex.03.descend_until_converged.wrong_stop", steps=steps, tol=tol,
+                want_steps=want_steps),
         )

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from course_utils.exercises import exercise, expect, float_dtype, is_close
+from course_utils.messages import say
 
 # ------------------------------------------------------------- 1. one epoch's batches
 
@@ -68,45 +69,32 @@ def check_epoch_batches(epoch_batches) -> None:
     """epoch_batches(n, batch_size, seed) -> list of index tensors: a shuffled epoch."""
     for n, batch_size in ((10, 3), (64, 8), (100, 100), (7, 1)):
         got = epoch_batches(n, batch_size, 0)
-        expect(isinstance(got, (list, tuple)), "return a list of index tensors, one per batch.")
+        expect(isinstance(got, (list, tuple)), say("ex.04.epoch_batches.not_a_list"))
         got = [torch.as_tensor(np.asarray(b)).flatten() for b in got]
+        counts = dict(n=n, batch_size=batch_size, full=n // batch_size, got=len(got))
         expect(
             not (n % batch_size == 0 and len(got) == n // batch_size - 1),
-            f"{n} rows in batches of {batch_size} make {n // batch_size} full batches, not "
-            f"{len(got)}: {n} is a multiple of {batch_size}, so the last batch is full; keep it "
-            "(check the end of your range).",
+            say("ex.04.epoch_batches.last_batch_dropped", **counts),
         )
-        expect(
-            len(got) == n // batch_size,
-            f"{n} rows in batches of {batch_size} make {n // batch_size} full batches, "
-            f"not {len(got)}: drop a smaller last batch.",
-        )
+        expect(len(got) == n // batch_size, say("ex.04.epoch_batches.wrong_count", **counts))
         expect(
             all(len(b) == batch_size for b in got),
-            f"every batch must hold exactly batch_size={batch_size} rows.",
+            say("ex.04.epoch_batches.wrong_size", batch_size=batch_size),
         )
         rows = torch.cat(got).tolist() if got else []
-        expect(all(0 <= r < n for r in rows), f"indices must lie in 0 .. {n - 1}.")
-        expect(
-            len(set(rows)) == len(rows),
-            "a row appears twice in one epoch: draw without replacement (shuffle, then cut), "
-            "not with torch.randint.",
-        )
+        expect(all(0 <= r < n for r in rows), say("ex.04.epoch_batches.out_of_range", last=n - 1))
+        expect(len(set(rows)) == len(rows), say("ex.04.epoch_batches.repeated_row"))
     first = _rows(epoch_batches(64, 8, 0))
-    expect(first != list(range(64)), "the rows come in their original order: shuffle them.")
+    expect(first != list(range(64)), say("ex.04.epoch_batches.not_shuffled"))
     other = _rows(epoch_batches(64, 8, 1))
-    expect(other != first, "seeds 0 and 1 gave the same order: use the seed for the shuffle.")
+    expect(other != first, say("ex.04.epoch_batches.seed_ignored"))
     again = _rows(epoch_batches(64, 8, 0))
-    expect(again == first, "the same seed must give the same batches (seed a torch.Generator).")
+    expect(again == first, say("ex.04.epoch_batches.not_reproducible"))
     # Random batches: which rows share a batch changes with the seed. Fixed chunks (only their
     # order shuffled, or only the rows inside each) keep the same groups every epoch.
     groups = {frozenset(frozenset(b) for b in np.split(np.array(_rows(epoch_batches(64, 8, s))), 8))
               for s in range(5)}
-    expect(
-        len(groups) > 1,
-        "every seed puts the same rows together in a batch: shuffle all the rows first, then cut "
-        "them into batches (shuffling whole chunks, or inside each chunk, is not enough).",
-    )
+    expect(len(groups) > 1, say("ex.04.epoch_batches.fixed_groups"))
 
 
 # ------------------------------------------------------------- 2. a batch's gradient
@@ -148,19 +136,17 @@ def check_minibatch_gradient(minibatch_gradient) -> None:
         rows = G[index].abs()  # a mean (or sum) of rows is rounded relative to their size
         expect(
             tuple(got.shape) == (4,),
-            f"the gradient has one entry per parameter: shape (4,), not {tuple(got.shape)}. "
-            "Average over the batch's rows (dim=0).",
+            say("ex.04.minibatch_gradient.wrong_shape", shape=tuple(got.shape)),
         )
         if len(index) > 1 and is_close(got, G[index].sum(0), dtype=dtype,
                                        scale=float(rows.sum(0).max())):
-            expect(False, "that is the sum of the rows: the loss is a mean, so is its gradient.")
+            expect(False, say("ex.04.minibatch_gradient.sum"))
         if len(index) < len(G) and is_close(got, G[index].sum(0) / len(G), dtype=dtype,
                                             scale=float(rows.max())):
-            expect(False, "that divides the batch's sum by N, all the rows: divide by the batch "
-                   "size, len(index).")
+            expect(False, say("ex.04.minibatch_gradient.divides_by_n"))
         expect(
             is_close(got, want, dtype=dtype, scale=float(rows.max())),
-            "average only the batch's rows, G[index], not every row of G.",
+            say("ex.04.minibatch_gradient.all_rows"),
         )
 
 
@@ -195,15 +181,14 @@ def check_expected_noise(expected_noise) -> None:
         want = expected_noise_solution(sigma2, batch_size, n)
         expect(
             is_close(got, want, dtype=float_dtype(answer)),
-            f"for sigma2={sigma2}, B={batch_size}, N={n} the noise is {want:.6g}, not {got:.6g}. "
-            "Averaging B draws divides the variance by B (not by sqrt(B)), and drawing without "
-            "repeats multiplies it by (N - B) / (N - 1).",
+            say("ex.04.expected_noise.wrong", sigma2=sigma2, batch_size=batch_size, n=n,
+                want=want, got=got),
         )
     answer = expected_noise(2.0, 100, 100)
     whole = float(answer)
     expect(  # 0, computed from values of size sigma2 = 2
         is_close(whole, 0.0, dtype=float_dtype(answer), scale=2.0),
-        f"a batch of all N rows is the full gradient: noise 0, not {whole}.",
+        say("ex.04.expected_noise.full_batch", got=whole),
     )
 
 
@@ -287,8 +272,5 @@ def check_critical_batch(critical_batch) -> None:
         want = critical_batch_solution(steps)
         expect(
             got == want,
-            f"for steps {steps} the answer is {want}, not {got}: compare examples "
-            "(steps x batch size) with twice the *smallest* batch's examples (not the previous "
-            "batch's, and not steps alone), and return the first batch size that is more than "
-            "that, strictly (None if none is).",
+            say("ex.04.critical_batch.wrong", steps=steps, want=want, got=got),
         )

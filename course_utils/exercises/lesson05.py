@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from course_utils.exercises import exercise, expect, float_dtype, is_close
+from course_utils.messages import say
 
 # ------------------------------------------------------------------ 1. the chord gap
 
@@ -47,14 +48,12 @@ def check_chord_gap(chord_gap) -> None:
         scale = max(abs(f(a)), abs(f(b)), abs(f(t * a + (1 - t) * b)))
         expect(
             is_close(got, want, dtype=float_dtype(answer), scale=scale),
-            f"for {name} with a={a}, b={b}, t={t} the gap is {want:.6g}, not {got:.6g}. The point "
-            "t*a + (1-t)*b pairs with the chord's height t*f(a) + (1-t)*f(b) (the same weights), "
-            "and the gap is the graph minus the chord.",
+            say("ex.05.chord_gap.wrong", name=name, a=a, b=b, t=t, want=want, got=got),
         )
     gap = chord_gap(lambda w: w**2, torch.tensor([-1.0, 0.0]), torch.tensor([1.0, 2.0]), 0.5)
     expect(
         torch.is_tensor(gap) and tuple(gap.shape) == (2,),
-        "it should work on tensors too, element by element (no float() or math. functions).",
+        say("ex.05.chord_gap.not_elementwise"),
     )
 
 
@@ -115,9 +114,7 @@ def check_classify_stationary_point(classify_stationary_point) -> None:
         want = classify_stationary_point_solution(hessian)
         expect(
             got == want,
-            f"for {name} the answer is {want!r}, not {got!r}. Look at the signs of all the "
-            "eigenvalues (torch.linalg.eigvalsh), not at the diagonal, determinant or trace "
-            "(the 2x2 det/trace rule fails in 3-D).",
+            say("ex.05.classify_stationary_point.wrong", name=name, want=want, got=got),
         )
 
 
@@ -156,7 +153,7 @@ def check_permute_hidden_units(permute_hidden_units) -> None:
         got = permute_hidden_units(W1.clone(), b1.clone(), W2.clone(), b2.clone(), perm)
         expect(
             isinstance(got, (tuple, list)) and len(got) == 4,
-            "return the four tensors (W1, b1, W2, b2).",
+            say("ex.05.permute_hidden_units.not_four"),
         )
         # Reordering float32 weights is exact, so NumPy or float64 answers are taken as float32.
         P1, c1, P2, c2 = (
@@ -165,7 +162,7 @@ def check_permute_hidden_units(permute_hidden_units) -> None:
         )
         expect(
             P1.shape == W1.shape and c1.shape == b1.shape and P2.shape == W2.shape,
-            "keep each tensor's shape: W1 (H, d), b1 (H,), W2 (k, H).",
+            say("ex.05.permute_hidden_units.wrong_shapes"),
         )
         x = torch.randn(10, d, generator=g)
         before = torch.tanh(x @ W1.T + b1) @ W2.T + b2
@@ -175,10 +172,9 @@ def check_permute_hidden_units(permute_hidden_units) -> None:
         scale = float(((x.abs() @ W1.abs().T + b1.abs()) @ W2.abs().T + b2.abs()).max())
         expect(
             is_close(before, after, dtype=torch.float32, scale=scale),
-            "the network computes something else now: hidden unit i owns row i of W1, entry i "
-            "of b1 and column i of W2; all three must move together.",
+            say("ex.05.permute_hidden_units.different_function"),
         )
-        expect(not torch.equal(P1, W1), "the weights did not change: reorder them by perm.")
+        expect(not torch.equal(P1, W1), say("ex.05.permute_hidden_units.unchanged"))
 
 
 # ------------------------------------------------------------------- 4. restarts
@@ -214,11 +210,10 @@ def check_restarts_needed(restarts_needed) -> None:
         want = restarts_needed_solution(p, risk)
         expect(
             isinstance(got, numbers.Integral) and not isinstance(got, (bool, np.bool_)),
-            f"return a whole number (an int), not {type(got).__name__}.",
+            say("ex.05.restarts_needed.not_an_int", type=type(got).__name__),
         )
         got = int(got)
         expect(
             got == want,
-            f"with p={p} and risk={risk} you need {want} restarts, not {got}: all k restarts "
-            f"miss with probability (1 - p)**k; find the smallest k where that is <= risk.",
+            say("ex.05.restarts_needed.wrong", p=p, risk=risk, want=want, got=got),
         )

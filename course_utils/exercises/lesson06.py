@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from course_utils.exercises import exercise, expect, float_dtype, is_close
+from course_utils.messages import say
 
 # ------------------------------------------------------------ 1. the stability limit
 
@@ -57,14 +58,11 @@ def check_stability_limit(stability_limit) -> None:
         expect(
             not (abs(best - want) > 1e-3 * want and is_close(got, best, dtype=float_dtype(answer,
                                                                                         given))),
-            f"for {name} you returned 2 / (lambda_min + lambda_max) = {best:.4g}: that is the "
-            "best single rate, not the limit. The limit is 2 / lambda_max.",
+            say("ex.06.stability_limit.best_rate", name=name, best=best),
         )
         expect(  # eigvalsh gets lambda_max (= |H|), so 2 / lambda_max, to a few ulps of itself
             is_close(got, want, dtype=float_dtype(answer, given)),
-            f"for {name} the limit is {want:.4g}, not {got:.4g}. The steepest direction sets "
-            "it: 2 divided by the largest eigenvalue (torch.linalg.eigvalsh), which the "
-            "diagonal does not show when the bowl is tilted.",
+            say("ex.06.stability_limit.wrong", name=name, want=want, got=got),
         )
 
 
@@ -126,15 +124,13 @@ def check_linear_warmup_decay(linear_warmup_decay) -> None:
             try:
                 answer = linear_warmup_decay(step, warmup, total)
             except ZeroDivisionError:
-                expect(warmup != 0, "with warmup_steps=0 (no warm-up, the Trainer's default) your "
-                       "code divides by zero: skip the warm-up part when warmup_steps is 0.")
+                expect(warmup != 0, say("ex.06.linear_warmup_decay.divides_by_zero"))
                 raise
             got = float(answer)
             expect(  # a multiplier computed from values of size 1
                 is_close(got, want[step], dtype=float_dtype(answer), scale=1.0),
-                f"with {warmup} warm-up steps of {total}, step {step} should give "
-                f"{want[step]:.4f}, not {got:.4f}. Warm-up: step / warmup_steps (0 at step 0); "
-                "then (total_steps - step) / (total_steps - warmup_steps).",
+                say("ex.06.linear_warmup_decay.wrong", warmup=warmup, total=total, step=step,
+                    want=want[step], got=got),
             )
 
 
@@ -171,9 +167,8 @@ def check_cosine_decay(cosine_decay) -> None:
             got = float(answer)
             expect(  # 1 + cos(...) adds values of size 1, whatever the result
                 is_close(got, want[step], dtype=float_dtype(answer), scale=1.0),
-                f"with {total} steps, step {step} should give {want[step]:.4f}, not {got:.4f}: "
-                "start at 1, pass 0.5 half-way, end at 0 (half a cosine wave, shifted up by 1 "
-                "and halved).",
+                say("ex.06.cosine_decay.wrong", total=total, step=step, want=want[step],
+                    got=got),
             )
 
 
@@ -233,7 +228,5 @@ def check_pick_rate(pick_rate) -> None:
         want = pick_rate_solution(rates, losses)
         expect(
             is_close(got, want, dtype=float_dtype(answer)),
-            f"for losses {losses} the pick is {want:.3g}, not {got:.3g}. Cut the curve where "
-            "the loss first exceeds 4x its lowest value so far (or is not finite), take the "
-            "rate of the lowest loss before the cut, and divide it by 10 for a safety margin.",
+            say("ex.06.pick_rate.wrong", losses=losses, want=want, got=got),
         )

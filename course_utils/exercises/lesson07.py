@@ -8,6 +8,7 @@ import math
 import torch
 
 from course_utils.exercises import as_number, exercise, expect, float_dtype, is_close
+from course_utils.messages import say
 
 DTYPE = torch.float64
 
@@ -24,7 +25,8 @@ def _start(size: int = 5) -> torch.Tensor:
 
 
 def _as_tensor(x, what: str) -> torch.Tensor:
-    expect(isinstance(x, torch.Tensor), f"{what} should be a tensor, not {type(x).__name__}.")
+    expect(isinstance(x, torch.Tensor),
+           say("ex.07.shared.not_a_tensor", what=what, type=type(x).__name__))
     return x.detach().to(DTYPE)
 
 
@@ -63,7 +65,7 @@ def _check_adam_like(step_fn, reference_class, settings_list, reference_step,
             out = step_fn(param.clone(), g.clone(), m.clone(), v.clone(), t, **settings)
             expect(
                 isinstance(out, tuple) and len(out) == 3,
-                "return a tuple (param, m, v) of the new values.",
+                say("ex.07.shared.not_a_triple"),
             )
             dtype = float_dtype(out[0])
             param, m, v = (_as_tensor(x, n) for x, n in zip(out, ("param", "m", "v")))
@@ -72,38 +74,30 @@ def _check_adam_like(step_fn, reference_class, settings_list, reference_step,
                 for mistake, hint in known_mistakes:
                     guess = mistake(before, g, m_before, v_before, t, **settings)[0]
                     expect(not is_close(param, guess, dtype=dtype),
-                           f"after the first step (settings {settings}): {hint}")
+                           say("ex.07.shared.known_mistake", settings=settings, hint=hint))
                 moved, moved_want = (param - before).abs(), (want[0] - before).abs()
                 expect(
                     False,
-                    f"after the first step (settings {settings}) your weights moved by "
-                    f"{_moves(moved)}, torch's by {_moves(moved_want)}. At t = 1 the "
-                    "bias-corrected m_hat is g and v_hat is g², so the first step is "
-                    "lr·|g|/(|g| + eps), about lr wherever |g| >> eps: divide m by "
-                    "(1 - beta1**t) and v by (1 - beta2**t), with t starting at 1, and keep eps "
-                    "outside the square root.",
+                    say("ex.07.shared.first_step", settings=settings, moved=_moves(moved),
+                        moved_want=_moves(moved_want)),
                 )
             bias_corrected = (m_want / (1 - settings["beta1"] ** t),
                               v_want / (1 - settings["beta2"] ** t))
             expect(
                 not (is_close(m, bias_corrected[0], dtype=dtype)
                      and is_close(v, bias_corrected[1], dtype=dtype)),
-                f"step {t}: you return the bias-corrected m_hat and v_hat as the state. Return "
-                "the running means m and v themselves; the correction is applied afresh at "
-                "each step, from m and v and the step number t.",
+                say("ex.07.shared.corrected_state", t=t),
             )
             expect(
                 is_close(m, m_want, dtype=dtype) and is_close(v, v_want, dtype=dtype),
-                f"step {t}: the m and v you return differ from the running means by up to "
-                f"{max((m - m_want).abs().max().item(), (v - v_want).abs().max().item()):.2e}. "
-                "Check the moment updates: m = beta1*m + (1-beta1)*g and "
-                "v = beta2*v + (1-beta2)*g*g.",
+                say("ex.07.shared.wrong_moments", t=t,
+                    difference=max((m - m_want).abs().max().item(),
+                                   (v - v_want).abs().max().item())),
             )
             expect(
                 is_close(param, want[t - 1], dtype=dtype),
-                f"step {t} (settings {settings}): your parameters differ from torch's by up to "
-                f"{(param - want[t - 1]).abs().max().item():.2e}, though m and v are right: "
-                "check the step lr * m_hat / (sqrt(v_hat) + eps).",
+                say("ex.07.shared.wrong_step", t=t, settings=settings,
+                    difference=(param - want[t - 1]).abs().max().item()),
             )
 
 
@@ -156,11 +150,6 @@ def _adam_returns_corrected_state(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta
     return new, m_new / (1 - beta1**t), v_new / (1 - beta2**t)
 
 
-EPS_HINT = ("your step is the Adam paper's 'efficient' form, lr_t = lr*sqrt(1 - beta2**t)/(1 - "
-            "beta1**t) with eps added to sqrt(v). torch adds eps to sqrt(v_hat), after the "
-            "correction: lr * m_hat / (sqrt(v_hat) + eps). The two differ where |g| is near eps.")
-
-
 ADAM_SETTINGS = [
     dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8),
     dict(lr=0.003, beta1=0.8, beta2=0.99, eps=1e-3),
@@ -185,7 +174,7 @@ class _AdamWFromSettings(torch.optim.AdamW):
 def check_adam_step(adam_step) -> None:
     """adam_step(param, grad, m, v, t, lr, beta1, beta2, eps) -> (param, m, v), t from 1."""
     _check_adam_like(adam_step, _AdamFromSettings, ADAM_SETTINGS, adam_step_solution,
-                     [(_adam_paper_efficient_form, EPS_HINT)])
+                     [(_adam_paper_efficient_form, say("ex.07.adam_step.efficient_form"))])
 
 
 # ------------------------------------------------------------- 2. AdamW's decoupled decay
@@ -218,11 +207,6 @@ def _adamw_decay_after_step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.99
     return new * (1 - lr * weight_decay), m, v
 
 
-DECAY_AFTER_HINT = ("you decay the weight after Adam's step, so the decay also shrinks the step. "
-                    "torch decays the old weight theta_(t-1) first, then subtracts Adam's step: "
-                    "theta * (1 - lr*weight_decay) - lr * m_hat / (sqrt(v_hat) + eps).")
-
-
 @exercise(
     reference=adamw_step_solution,
     wrong=[_adamw_as_l2, _adamw_decay_without_lr, _adamw_no_decay, _adamw_decay_after_step],
@@ -233,19 +217,16 @@ def check_adamw_step(adamw_step) -> None:
     # A first probe on its own: a zero gradient leaves only the decay.
     out = adamw_step(param.clone(), torch.zeros(5, dtype=DTYPE), zeros.clone(), zeros.clone(), 1,
                      lr=0.1, weight_decay=0.5)
-    expect(isinstance(out, tuple) and len(out) == 3, "return a tuple (param, m, v).")
+    expect(isinstance(out, tuple) and len(out) == 3, say("ex.07.adamw_step.not_a_triple"))
     got = _as_tensor(out[0], "param")
     want = param * (1 - 0.1 * 0.5)
     expect(
         is_close(got, want, dtype=float_dtype(out[0])),
-        "with a zero gradient, one AdamW step (lr=0.1, weight_decay=0.5) should multiply each "
-        f"weight by 1 - lr*weight_decay = 0.95; yours gave {got.tolist()} from {param.tolist()}. "
-        "Decoupled decay shrinks the weight directly, by lr*weight_decay, and does not go "
-        "through the gradient (that would be L2, which Adam divides by sqrt(v_hat)).",
+        say("ex.07.adamw_step.decay", got=got.tolist(), start=param.tolist()),
     )
     settings = [dict(s, weight_decay=wd) for s, wd in zip(ADAM_SETTINGS, (0.01, 0.3))]
     _check_adam_like(adamw_step, _AdamWFromSettings, settings, adamw_step_solution,
-                     [(_adamw_decay_after_step, DECAY_AFTER_HINT)])
+                     [(_adamw_decay_after_step, say("ex.07.adamw_step.decay_after_step"))])
 
 
 # -------------------------------------------------------------------- 3. Nesterov momentum
@@ -283,15 +264,14 @@ def check_nesterov_step(nesterov_step) -> None:
         param, buffer = _start(), torch.zeros(5, dtype=DTYPE)
         for t, g in enumerate(grads, start=1):
             out = nesterov_step(param.clone(), g.clone(), buffer.clone(), lr=lr, momentum=momentum)
-            expect(isinstance(out, tuple) and len(out) == 2, "return a tuple (param, buffer).")
+            expect(isinstance(out, tuple) and len(out) == 2,
+                   say("ex.07.nesterov_step.not_a_pair"))
             dtype = float_dtype(out[0])  # 15 steps: as for Adam, tens of ulps at most
             param, buffer = _as_tensor(out[0], "param"), _as_tensor(out[1], "buffer")
             expect(
                 is_close(param, want[t - 1], dtype=dtype),
-                f"step {t} (lr={lr}, momentum={momentum}): your parameters differ from torch's "
-                f"SGD(nesterov=True) by up to {(param - want[t - 1]).abs().max().item():.2e}. "
-                "First update the velocity, b = momentum*b + g (no (1 - momentum) factor), then "
-                "step along g + momentum*b using the new b.",
+                say("ex.07.nesterov_step.wrong", t=t, lr=lr, momentum=momentum,
+                    difference=(param - want[t - 1]).abs().max().item()),
             )
 
 
@@ -338,10 +318,10 @@ def _adds_master_copy(n_params, optimizer, bytes_per_value=4):
 def check_optimizer_state_bytes(optimizer_state_bytes) -> None:
     """optimizer_state_bytes(n_params, optimizer, bytes_per_value) -> bytes of state."""
     hints = {
-        "sgd": "plain SGD keeps no state at all.",
-        "momentum": "momentum keeps one velocity per parameter.",
-        "adam": "Adam keeps two numbers per parameter, m and v.",
-        "adamw": "AdamW keeps the same m and v as Adam: the decay needs no memory.",
+        "sgd": say("ex.07.optimizer_state_bytes.sgd"),
+        "momentum": say("ex.07.optimizer_state_bytes.momentum"),
+        "adam": say("ex.07.optimizer_state_bytes.adam"),
+        "adamw": say("ex.07.optimizer_state_bytes.adamw"),
     }
     for n_params in (1000, 124_439_808):
         for bytes_per_value in (4, 2):
@@ -349,24 +329,19 @@ def check_optimizer_state_bytes(optimizer_state_bytes) -> None:
                 got = optimizer_state_bytes(n_params, name, bytes_per_value=bytes_per_value)
                 want = optimizer_state_bytes_solution(n_params, name, bytes_per_value)
                 expect(as_number(got) is not None,
-                       f"return a number of bytes, not {type(got).__name__}.")
+                       say("ex.07.optimizer_state_bytes.not_a_number", type=type(got).__name__))
                 extra = as_number(got) - want
                 expect(
                     not (0 < extra <= 8),
-                    f"for {name!r} you count {extra:g} bytes more than the per-parameter state: "
-                    "the step counter t. torch does keep one (a 4-byte tensor per parameter "
-                    "tensor, not per parameter), but this exercise counts only m and v.",
+                    say("ex.07.optimizer_state_bytes.step_counter", optimizer=name, extra=extra),
                 )
                 expect(
                     not (extra == 4 * n_params and bytes_per_value < 4),
-                    f"with {bytes_per_value} bytes per value you add 4 bytes per parameter, an "
-                    "fp32 master copy of the weights. Under mixed precision that copy is real "
-                    "memory (section 7), but it is weights, not optimizer state; here "
-                    "bytes_per_value means optimizers that store m and v in 8 or 16 bits.",
+                    say("ex.07.optimizer_state_bytes.master_copy",
+                        bytes_per_value=bytes_per_value),
                 )
                 expect(
                     got == want,
-                    f"for {n_params:,} parameters, {name!r}, {bytes_per_value} bytes per value, "
-                    f"the state is {want:,} bytes, not {got}: {hint} Count only the optimizer's "
-                    "state, not the weights or gradients.",
+                    say("ex.07.optimizer_state_bytes.wrong", n_params=n_params, optimizer=name,
+                        bytes_per_value=bytes_per_value, want=want, got=got, hint=hint),
                 )

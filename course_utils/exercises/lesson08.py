@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from course_utils.exercises import exercise, expect, float_dtype, is_close
+from course_utils.messages import say
 
 
 def _classification_cases() -> list[tuple[str, torch.Tensor, torch.Tensor]]:
@@ -34,8 +35,9 @@ def _logit_scale(logits: torch.Tensor) -> float:
 
 
 def _scalar(x, what: str) -> torch.Tensor:
-    expect(isinstance(x, torch.Tensor), f"return a tensor, not {type(x).__name__}.")
-    expect(x.numel() == 1, f"{what} should be one number (the mean), not shape {tuple(x.shape)}.")
+    expect(isinstance(x, torch.Tensor), say("ex.08.shared.not_a_tensor", type=type(x).__name__))
+    expect(x.numel() == 1,
+           say("ex.08.shared.not_one_number", what=what, shape=tuple(x.shape)))
     return x.detach().reshape(())
 
 
@@ -90,25 +92,19 @@ def check_stable_cross_entropy(stable_cross_entropy) -> None:
         dtype, scale = float_dtype(got, want), _logit_scale(logits)
         expect(
             not bool(torch.isnan(got)),
-            f"with {what} your loss is nan: exp() of a large logit overflows to inf, and "
-            "inf / inf is nan. Subtract each row's largest logit before exp(), then add it back "
-            "after the log.",
+            say("ex.08.stable_cross_entropy.nan", case=what),
         )
         expect(
             bool(torch.isfinite(got)),
-            f"with {what} your loss is {got.item()}: a probability, or a row's sum of exp(), "
-            "underflows to 0, and log(0) = -inf. Work in log space: subtract each row's own "
-            "largest logit (not one maximum for the whole batch) before exp(), and take the log "
-            "of the sum, never of a softmax.",
+            say("ex.08.stable_cross_entropy.infinite", case=what, loss=got.item()),
         )
         if len(targets) > 1 and is_close(got, want * len(targets), dtype=dtype,
                                          scale=scale * len(targets)):
-            expect(False, f"with {what} you return the sum over rows; return the mean.")
+            expect(False, say("ex.08.stable_cross_entropy.sum", case=what))
         expect(
             is_close(got, want, dtype=dtype, scale=scale),
-            f"with {what} the mean cross-entropy is {want.item():.4f}, yours is {got.item():.4f}. "
-            "Per row it is log(sum_j exp(z_j)) - z_target, with the softmax over the classes "
-            "(the last dimension).",
+            say("ex.08.stable_cross_entropy.wrong", case=what, want=want.item(),
+                got=got.item()),
         )
 
 
@@ -157,25 +153,22 @@ def check_binary_cross_entropy_with_logits(binary_cross_entropy_with_logits) -> 
     for what, z, y in cases:
         got = binary_cross_entropy_with_logits(z.clone(), y.clone())
         want = F.binary_cross_entropy_with_logits(z, y, reduction="none")
-        expect(isinstance(got, torch.Tensor), f"return a tensor, not {type(got).__name__}.")
+        expect(isinstance(got, torch.Tensor),
+               say("ex.08.shared.not_a_tensor", type=type(got).__name__))
         expect(
             got.shape == want.shape,
-            f"return one loss per element, shape {tuple(want.shape)}, not {tuple(got.shape)} "
-            "(no mean).",
+            say("ex.08.binary_cross_entropy_with_logits.wrong_shape",
+                want_shape=tuple(want.shape), shape=tuple(got.shape)),
         )
         expect(
             bool(torch.isfinite(got).all()),
-            f"with {what} some of your losses are infinite: either sigmoid(z) rounds to "
-            "exactly 0 or 1 and log(0) = -inf, or exp(z) overflows (float32 ends near e^88.7). "
-            "Write the loss so that no exponent is positive: max(z, 0) - y*z + "
-            "log(1 + exp(-|z|)).",
+            say("ex.08.binary_cross_entropy_with_logits.infinite", case=what),
         )
         worst = (got - want).abs().argmax()
         expect(  # max(z, 0) and y·z are of size |z|, log(1 + e^-|z|) at most log 2
             is_close(got, want, dtype=float_dtype(got, want), scale=z.abs() + math.log(2)),
-            f"with {what}: for z = {z[worst].item():g}, y = {y[worst].item():g} the loss is "
-            f"{want[worst].item():.4f}, yours is {got[worst].item():.4f}. (Clamping "
-            "probabilities gives 100 where the loss is 30; check the sign of the y*z term.)",
+            say("ex.08.binary_cross_entropy_with_logits.wrong", case=what, z=z[worst].item(),
+                y=y[worst].item(), want=want[worst].item(), got=got[worst].item()),
         )
 
 
@@ -234,14 +227,11 @@ def check_causal_lm_loss(causal_lm_loss) -> None:
         dtype, scale = float_dtype(got, want), _logit_scale(logits)
         expect(
             not is_close(got, unshifted, dtype=dtype, scale=scale),
-            f"with {what}: you compare each label with the logits at its own position. The "
-            "logits at position t predict token t + 1: compare logits[:, :-1] with labels[:, 1:].",
+            say("ex.08.causal_lm_loss.no_shift", case=what),
         )
         expect(
             is_close(got, want, dtype=dtype, scale=scale),
-            f"with {what} the model's loss is {want.item():.4f}, yours is {got.item():.4f}. "
-            "Shift (logits[:, :-1] against labels[:, 1:]), skip -100 with ignore_index, and "
-            "average over the scored tokens of the whole batch, not over rows or all positions.",
+            say("ex.08.causal_lm_loss.wrong", case=what, want=want.item(), got=got.item()),
         )
 
 
@@ -285,13 +275,13 @@ def check_label_smoothed_cross_entropy(label_smoothed_cross_entropy) -> None:
                           "the loss")
             want = F.cross_entropy(logits, targets, label_smoothing=epsilon)
             expect(bool(torch.isfinite(got)),
-                   f"with {what} your loss is {got.item()}: use a stable log-softmax.")
+                   say("ex.08.label_smoothed_cross_entropy.not_finite", case=what,
+                       loss=got.item()))
             # The loss averages -log p_k over all classes; each is at most max z - min z + log K.
             spread = float((logits.amax(dim=-1) - logits.amin(dim=-1)).max())
             expect(
                 is_close(got, want, dtype=float_dtype(got, want),
                          scale=spread + math.log(logits.shape[-1])),
-                f"with {what} and epsilon = {epsilon} the loss is {want.item():.4f}, yours is "
-                f"{got.item():.4f}. The target is 1 - epsilon on the true class plus epsilon/K "
-                "on every class (the true one included): (1 - eps) * CE + eps * mean_k(-log p_k).",
+                say("ex.08.label_smoothed_cross_entropy.wrong", case=what, epsilon=epsilon,
+                    want=want.item(), got=got.item()),
             )

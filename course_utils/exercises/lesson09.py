@@ -7,6 +7,7 @@ import math
 import torch
 
 from course_utils.exercises import as_number, exercise, expect, float_dtype, is_close
+from course_utils.messages import say
 
 # ---------------------------------------------------------- 1. scale the learning rate
 
@@ -37,14 +38,14 @@ def check_scaled_lr(scaled_lr) -> None:
         answer = scaled_lr(lr, batch, new_batch, rule)
         got = as_number(answer)  # Python or NumPy number, or a one-element tensor
         want = scaled_lr_solution(lr, batch, new_batch, rule)
-        expect(got is not None, f"return a number, not {type(answer).__name__}.")
+        expect(got is not None, say("ex.09.scaled_lr.not_a_number", type=type(answer).__name__))
         if new_batch > batch:
-            expect(got > lr, f"a bigger batch ({batch} -> {new_batch}) gets a bigger rate.")
+            expect(got > lr, say("ex.09.scaled_lr.bigger_batch", batch=batch, new_batch=new_batch))
+        facts = dict(lr=lr, batch=batch, new_batch=new_batch, rule=rule, want=want, got=got)
         expect(
             is_close(got, want, dtype=float_dtype(answer)),
-            f"scaled_lr({lr}, {batch}, {new_batch}, {rule!r}) should be {want:.3g}, "
-            f"not {got:.3g}: the {rule} rule multiplies by "
-            f"{'the square root of ' if rule == 'sqrt' else ''}new_batch / batch.",
+            say("ex.09.scaled_lr.wrong_sqrt", **facts) if rule == "sqrt"
+            else say("ex.09.scaled_lr.wrong_linear", **facts),
         )
 
 
@@ -69,11 +70,10 @@ def check_lora_params(lora_params) -> None:
     for d_in, d_out, rank in [(768, 2304, 8), (64, 192, 4), (768, 3072, 16)]:
         got = lora_params(d_in, d_out, rank)
         want = lora_params_solution(d_in, d_out, rank)
-        expect(got != d_in * d_out, "that is the full weight matrix; LoRA trains A and B only.")
+        expect(got != d_in * d_out, say("ex.09.lora_params.full_matrix"))
         expect(
             got == want,
-            f"for {d_in} x {d_out} at rank {rank}: A is {d_in} x {rank} and B "
-            f"is {rank} x {d_out}, {want} numbers in all, not {got}.",
+            say("ex.09.lora_params.wrong", d_in=d_in, d_out=d_out, rank=rank, want=want, got=got),
         )
 
 
@@ -135,30 +135,26 @@ def check_merge_weight(merge_weight) -> None:
         except NotImplementedError:  # the untouched stub (a RuntimeError too)
             raise
         except RuntimeError as err:
-            expect(False, f"your code raised RuntimeError ({err}). The shapes: W is "
-                   f"(d_in, d_out) = {tuple(W.shape)}, stored as GPT-2's Conv1D stores it, and "
-                   "A @ B is already (d_in, d_out): no transpose as for nn.Linear.")
+            expect(False, say("ex.09.merge_weight.runtime_error", error=err,
+                              shape=tuple(W.shape)))
         scale_want = alpha / rank
         want = merge_weight_solution(W, A, B, alpha, rank)
         expect(
             torch.is_tensor(got) and got.shape == W.shape,
-            f"return a tensor shaped like W {tuple(W.shape)}.",
+            say("ex.09.merge_weight.wrong_shape", shape=tuple(W.shape)),
         )
         dtype = float_dtype(got, W)
         # W + s A @ B rounds relative to its terms, |W| + s |A| @ |B|.
         scale = float((W.abs() + scale_want * A.abs() @ B.abs()).max())
         expect(not is_close(got, scale_want * A @ B, dtype=dtype, scale=scale),
-               "you return only the scaled update; the merged weight is W plus it.")
+               say("ex.09.merge_weight.update_only"))
         if d_in == d_out:
             expect(
                 not is_close(got, W + scale_want * (A @ B).T, dtype=dtype, scale=scale),
-                "you add the transpose of A @ B. W is (d_in, d_out) as in GPT-2's Conv1D, and "
-                "so is A @ B: add it as it is (nn.Linear would store the transpose).",
+                say("ex.09.merge_weight.transposed"),
             )
         expect(
             is_close(got, want, dtype=dtype, scale=scale),
-            f"with alpha = {alpha:g} and rank = {rank} the update is scaled by alpha / rank = "
-            f"{scale_want:.4g}; yours is W plus {_effective_scale(got, W, A @ B):.4g} * A @ B "
-            "(or something else). Use alpha / rank, a float division, computed from the "
-            "arguments.",
+            say("ex.09.merge_weight.wrong_scale", alpha=alpha, rank=rank, scale=scale_want,
+                yours=_effective_scale(got, W, A @ B)),
         )

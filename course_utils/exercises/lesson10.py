@@ -8,6 +8,7 @@ right, not attempted yet, or which run is misdiagnosed and which lesson explains
 from __future__ import annotations
 
 from course_utils.exercises import CORRECT, NOT_ATTEMPTED, WRONG, Verdict
+from course_utils.messages import say
 
 HEALTHY = "healthy"
 # run -> the bug it has (a name in course_utils.mutants.BUGS, or "healthy")
@@ -41,35 +42,29 @@ def diagnosis_solution() -> dict[str, str]:
 
 def _judge(answers) -> tuple[str, str]:
     if not isinstance(answers, dict):
-        return WRONG, (
-            f"pass a dict from run to bug name, e.g. {{'A': 'healthy'}}, not "
-            f"{type(answers).__name__}."
-        )
+        return WRONG, say("ex.10.diagnosis.not_a_dict", type=type(answers).__name__)
     unknown_runs = sorted(str(k) for k in answers if k not in MYSTERY)
     if unknown_runs:
-        return WRONG, (
-            f"there is no run {', '.join(unknown_runs)}; the runs are {', '.join(MYSTERY)}."
-        )
+        return WRONG, say("ex.10.diagnosis.unknown_run", runs=", ".join(unknown_runs),
+                          all_runs=", ".join(MYSTERY))
     given = {k: v for k, v in answers.items() if v not in (None, "", ...)}
     if not given:
-        return NOT_ATTEMPTED, "not attempted yet (no run diagnosed)."
+        return NOT_ATTEMPTED, say("ex.10.diagnosis.not_attempted")
     for run, name in given.items():
         if not isinstance(name, str) or name.strip() not in EXPLAINED:
-            return WRONG, (
-                f"run {run}: {name!r} is not one of the bug names: {', '.join(CHOICES)}."
-            )
+            return WRONG, say("ex.10.diagnosis.unknown_bug", run=run, name=name,
+                              choices=", ".join(CHOICES))
     for run, name in sorted(given.items()):
         right = MYSTERY[run]
         if name.strip() != right:
             meaning, _ = EXPLAINED[name.strip()]
             _, where = EXPLAINED[right]
-            return WRONG, (
-                f"run {run} is not {meaning}; look again at its symptoms, and read {where}."
-            )
+            return WRONG, say("ex.10.diagnosis.misdiagnosed", run=run, meaning=meaning,
+                              where=where)
     missing = [run for run in MYSTERY if run not in given]
     if missing:
-        return WRONG, f"right so far; now diagnose run {', '.join(missing)} as well."
-    return CORRECT, "every run diagnosed right, well done."
+        return WRONG, say("ex.10.diagnosis.missing", runs=", ".join(missing))
+    return CORRECT, say("ex.10.diagnosis.correct")
 
 
 def check_diagnosis(answers, quiet: bool = False) -> Verdict:
@@ -77,7 +72,8 @@ def check_diagnosis(answers, quiet: bool = False) -> Verdict:
     try:
         status, message = _judge(answers)
     except Exception as err:  # a strange answer must get a message, never a crash
-        status, message = WRONG, f"could not read your answer ({type(err).__name__}: {err})."
+        status, message = WRONG, say("ex.10.diagnosis.unreadable", error=type(err).__name__,
+                                     detail=err)
     verdict = Verdict("diagnosis", status, message)
     if not quiet:
         print(verdict)
