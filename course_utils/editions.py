@@ -127,6 +127,10 @@ def drift(en_path: Path, zh: Path | None = None) -> list[str]:
                   and translation_of(cell).get("sha") != source_hash(_text(en))):
                 found.append(f"{name}: stale translation, code cell {j} ({cid}): the English "
                              "comments changed after theirs were translated")
+            if _display_metadata(cell) != _display_metadata(en):
+                found.append(f"{name}: code cell {j} ({cid}) is shown differently from the "
+                             "English one (its self-check tag or collapsed state; run "
+                             "`make notebooks`)")
         else:
             record = translation_of(cell)
             if record.get("source") != cid:
@@ -144,6 +148,21 @@ def drift(en_path: Path, zh: Path | None = None) -> list[str]:
     if common != [c for c in en_ids if c in zh_ids]:
         found.append(f"{name}: cells are not in the English order")
     return found
+
+
+DISPLAY_KEYS = ("tags", "jupyter", "cellView")  # how a code cell is shown: same in both editions
+
+
+def _display_metadata(cell: dict) -> dict:
+    metadata = cell.get("metadata", {})
+    return {key: metadata[key] for key in DISPLAY_KEYS if key in metadata}
+
+
+def _copy_display_metadata(en: dict, cell: dict) -> None:
+    metadata = cell.setdefault("metadata", {})
+    for key in DISPLAY_KEYS:
+        metadata.pop(key, None)
+    metadata.update(copy.deepcopy(_display_metadata(en)))
 
 
 @dataclass
@@ -195,6 +214,7 @@ def sync_lesson(en_path: Path, zh: Path | None = None) -> SyncReport:
             record.setdefault("sha", "")
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
+            _copy_display_metadata(en, cell)
         translated = cell["cell_type"] == "markdown" or _text(cell) != _text(en)
         if translated and translation_of(cell).get("sha") != source_hash(_text(en)):
             report.stale.append(cid)

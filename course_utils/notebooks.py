@@ -7,6 +7,7 @@ course at a fork. The hygiene tests call `problems()` on each notebook.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import sys
@@ -102,10 +103,63 @@ def problems(path: Path) -> list[str]:
             found.append(f"cell {i} has no id")
         if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count")):
             found.append(f"cell {i} has stored outputs")
+    for i, cell in enumerate(cells):
+        found += [f"cell {i}: {problem}" for problem in self_check_problems(cell)]
     takeaways = "划重点" if notebook_folder(path).endswith("zh") else "Key takeaways"
     if not any(takeaways in "".join(c.source) for c in cells if c.cell_type == "markdown"):
         found.append(f"no '{takeaways}' section")
     return found
+
+
+SELF_CHECK = "self-check"  # the tag of a code cell that only verifies
+CHECK_CALLS = {"agree", "holds", "within", "beats", "compare"}
+
+
+def _is_check(node: ast.stmt) -> bool:
+    """An assert, a call of the check vocabulary, or a for-loop of nothing else."""
+    if isinstance(node, ast.Assert):
+        return True
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        function = node.value.func
+        return getattr(function, "id", getattr(function, "attr", None)) in CHECK_CALLS
+    if isinstance(node, ast.For):
+        return all(_is_check(statement) for statement in node.body)
+    return False
+
+
+def self_check_problems(cell) -> list[str]:
+    """What is wrong with how a code cell shows or hides its checks, in plain words.
+
+    A cell that only verifies is tagged `self-check` and stored collapsed: JupyterLab hides the
+    source of a cell whose metadata has jupyter.source_hidden, and Colab shows a cell with
+    metadata cellView "form" as its `# @title` line. Its printed lines stay visible in both. No
+    other cell hides its code.
+    """
+    if cell.get("cell_type") != "code":
+        return []
+    source = "".join(cell.get("source", ""))
+    metadata = cell.get("metadata", {})
+    tagged = SELF_CHECK in metadata.get("tags", [])
+    hidden = metadata.get("jupyter", {}).get("source_hidden") is True
+    form = metadata.get("cellView") == "form"
+    try:
+        statements = ast.parse(source).body
+    except SyntaxError:
+        statements = []
+    problems_found = []
+    if tagged:
+        if not (hidden and form):
+            problems_found.append("a self-check cell must be stored collapsed (metadata "
+                                  "jupyter.source_hidden and cellView 'form')")
+        if not source.startswith("# @title "):
+            problems_found.append("a self-check cell must open with '# @title <its claims>'")
+        if not any(isinstance(node, ast.stmt) and _is_check(node) for node in statements):
+            problems_found.append("a cell tagged self-check checks nothing")
+    elif hidden or form:
+        problems_found.append("only a cell tagged self-check may hide its code")
+    elif statements and all(_is_check(node) for node in statements):
+        problems_found.append("a cell that only verifies must be tagged self-check")
+    return problems_found
 
 
 def sync(path: Path, slug: str | None = None) -> bool:

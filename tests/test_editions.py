@@ -226,3 +226,18 @@ def test_zh_badges_open_the_zh_notebooks():
     for path in CHINESE:
         title = _source(_cells(path)[0])
         assert f"/notebooks/zh/{path.name})" in title, path.name
+
+
+def test_a_self_check_cell_is_collapsed_in_both_editions(pair):
+    en, zh = pair
+    cells = _cells(en)
+    code = next(c for c in cells[2:] if c["cell_type"] == "code")
+    code["metadata"].update(tags=["self-check"], jupyter={"source_hidden": True},
+                            cellView="form")
+    _save_cells(en, cells)
+    found = editions.drift(en, zh)
+    assert len(found) == 1 and "shown differently" in found[0] and code["id"] in found[0]
+    editions.sync_lesson(en, zh)
+    synced = {c["id"]: c for c in _cells(zh)}
+    assert synced[code["id"]]["metadata"]["tags"] == ["self-check"]
+    assert editions.drift(en, zh) == []

@@ -168,3 +168,27 @@ def test_every_seed_in_a_lesson_derives_from_course_seed(path):
     found = [f"cell {cell.get('id')}: {line}" for cell in nb.cells if cell.cell_type == "code"
              for line in literal_seeds(cell.source)]
     assert found == [], "seed from ENV.seed (COURSE_SEED), not a number:\n" + "\n".join(found)
+
+
+def _code_cell(source, **metadata):
+    return {"cell_type": "code", "source": source, "metadata": metadata, "outputs": []}
+
+
+def test_self_check_cells_are_tagged_collapsed_and_check_something():
+    collapsed = {"tags": ["self-check"], "jupyter": {"source_hidden": True}, "cellView": "form"}
+    good = _code_cell('# @title Self-check: it agrees\nagree("it agrees", a, b)\n', **collapsed)
+    assert nbtools.self_check_problems(good) == []
+    # tagged, but a learner would see its code in JupyterLab, or it has no title for Colab
+    shown = _code_cell('# @title Self-check\nholds("x", True)\n', tags=["self-check"])
+    assert any("collapsed" in p for p in nbtools.self_check_problems(shown))
+    untitled = _code_cell('holds("x", True)\n', **collapsed)
+    assert any("@title" in p for p in nbtools.self_check_problems(untitled))
+    empty = _code_cell("# @title Self-check\nx = 1\n", **collapsed)
+    assert any("checks nothing" in p for p in nbtools.self_check_problems(empty))
+    # hidden code that is not a self-check; a cell of checks alone left untagged
+    hidden = _code_cell("train(model)\n", jupyter={"source_hidden": True})
+    assert any("only a cell tagged" in p for p in nbtools.self_check_problems(hidden))
+    only_checks = _code_cell('# Self-check\nassert x\nfor a in b:\n    agree("a", a, a)\n')
+    assert any("must be tagged" in p for p in nbtools.self_check_problems(only_checks))
+    # a cell that computes and then checks is an ordinary cell
+    assert nbtools.self_check_problems(_code_cell('y = f(x)\nholds("y", y > 0)\n')) == []
