@@ -79,10 +79,8 @@ class Comparison:
         return self.close
 
     def __str__(self) -> str:
-        return (
-            f"{self.name:<24} exact: {str(self.exact):<5} | close: {str(self.close):<5} | "
-            f"max diff: {self.max_diff:.3g} (tolerance {self.tol:.2g})"
-        )
+        return say("compare.line", name=self.name, exact=str(self.exact), close=str(self.close),
+                   max_diff=self.max_diff, tol=self.tol)
 
 
 def _compare_values(name, mine, reference, atol, rtol, ulps, scale, dtype
@@ -241,12 +239,10 @@ class PairedVerdict:
         return self.accuracy_a < self.accuracy_b and self.p_value < 2 * false_alarm
 
     def __str__(self) -> str:
-        return (
-            f"{self.name_a} {self.accuracy_a:.1%} vs {self.name_b} {self.accuracy_b:.1%}: "
-            f"difference {self.accuracy_a - self.accuracy_b:+.1%} "
-            f"(95% interval {self.low:+.1%} to {self.high:+.1%}, McNemar p = {self.p_value:.2g})"
-            f" -> {self.verdict}"
-        )
+        return say("compare_accuracy.line", name_a=self.name_a, accuracy_a=self.accuracy_a,
+                   name_b=self.name_b, accuracy_b=self.accuracy_b,
+                   difference=self.accuracy_a - self.accuracy_b, low=self.low, high=self.high,
+                   p_value=self.p_value, verdict=self.verdict)
 
 
 def _correct_vector(x, what: str) -> np.ndarray:

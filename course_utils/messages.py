@@ -13,6 +13,15 @@ from __future__ import annotations
 import string
 
 CATALOGUE: dict[str, str] = {
+    # course_utils.checks.compare and compare_accuracy: the one line each prints
+    "compare.line": (
+        "{name:<24} exact: {exact:<5} | close: {close:<5} | max diff: {max_diff:.3g} "
+        "(tolerance {tol:.2g})"
+    ),
+    "compare_accuracy.line": (
+        "{name_a} {accuracy_a:.1%} vs {name_b} {accuracy_b:.1%}: difference {difference:+.1%} "
+        "(95% interval {low:+.1%} to {high:+.1%}, McNemar p = {p_value:.2g}) -> {verdict}"
+    ),
     # course_utils.checks.agree: two computations give the same numbers
     "agree.held": "✓ {claim} (largest difference {difference:.2g}, allowed {allowed:.2g})",
     "agree.failed": (
