@@ -423,16 +423,71 @@ def make_sentiment_rows(seed: int = SEED, details: bool = False) -> dict[str, di
     }
 
 
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != ".complete")
+
+
+def _safetensors_problem(path: Path) -> str | None:
+    """Why a .safetensors file cannot be whole (None if its header and length agree): it starts
+    with an 8-byte header length, the JSON header, then the tensors' bytes."""
+    size = path.stat().st_size
+    try:
+        with path.open("rb") as handle:
+            length = int.from_bytes(handle.read(8), "little")
+            if size < 8 + length:
+                return f"{path.name} is cut short"
+            header = json.loads(handle.read(length))
+        ends = [entry["data_offsets"][1] for key, entry in header.items()
+                if key != "__metadata__"]
+    except (OSError, ValueError, AttributeError, KeyError, TypeError, IndexError):
+        return f"{path.name} has no readable header"
+    expected = 8 + length + max(ends, default=0)
+    if expected != size:
+        return f"{path.name} is {size:,} bytes, its header says {expected:,}"
+    return None
+
+
+def damage(folder: Path) -> str | None:
+    """Why a finished stand-in folder is damaged, or None if it looks whole: a file missing or
+    of another size than when it was built (recorded in .complete), or a weights file whose
+    header and length disagree (also in folders built before sizes were recorded)."""
+    recorded = (folder / ".complete").read_text(encoding="utf-8").splitlines()[1:]
+    for line in recorded:
+        size, _, name = line.partition(" ")
+        path = folder / name
+        if not path.is_file():
+            return f"{name} is missing"
+        if path.stat().st_size != int(size):
+            return f"{name} is {path.stat().st_size:,} bytes, it was built with {int(size):,}"
+    for path in folder.rglob("*.safetensors"):
+        problem = _safetensors_problem(path)
+        if problem:
+            return problem
+    return None
+
+
 def _build_once(name: str, build: Callable[[Path], None]) -> Path:
-    """Return cache_root()/name, building it first if missing (atomically, via a temp folder)."""
+    """Return cache_root()/name, building it first if missing (atomically, via a temp folder),
+    and again, with one line saying so, if it was damaged since."""
     target = cache_root() / name
     if (target / ".complete").exists():
-        return target
+        problem = damage(target)
+        if problem is None:
+            return target
+        print(f"The stand-in {name!r} in {target} is damaged ({problem}): rebuilding it.")
+        aside = target.with_name(f".{name}-damaged-{os.getpid()}")
+        try:
+            os.replace(target, aside)  # readers with open files keep them; new ones rebuild
+        except OSError:
+            pass  # another process moved it first
+        shutil.rmtree(aside, ignore_errors=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
     try:
         build(tmp)
-        (tmp / ".complete").write_text(STANDIN_VERSION)
+        sizes = "".join(f"{p.stat().st_size} {p.relative_to(tmp).as_posix()}\n"
+                        for p in _files(tmp))
+        (tmp / ".complete").write_text(f"{STANDIN_VERSION}\n{sizes}", encoding="utf-8")
         if target.exists():  # an incomplete earlier build
             shutil.rmtree(target)
         try:

@@ -81,6 +81,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if (args.batch_size or DEFAULT_BATCH) % world_size:
         parser.error(f"--batch-size must be divisible by the {world_size} processes")
+    taken = next((p for p in [Path(args.output_dir), *Path(args.output_dir).parents]
+                  if p.exists() and not p.is_dir()), None)
+    if taken is not None:
+        parser.error(f"--output-dir {args.output_dir}: {taken} is a file, not a folder; "
+                     "choose another path")
     if args.fast:
         args.train_rows = args.train_rows or 2000
         args.valid_rows = args.valid_rows or 200
@@ -93,7 +98,12 @@ def main(argv: list[str] | None = None) -> int:
 
     rank = int(os.environ.get("RANK", "0"))
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    model_path = hub.resolve_model(args.model)
+    try:
+        model_path = hub.resolve_model(args.model)
+        hub.resolve_dataset(args.dataset)
+    except ValueError as err:  # offline, and no stand-in for that name: one line, as argparse
+        print(f"{Path(sys.argv[0]).name}: error: {err}", file=sys.stderr)
+        return 2
     recipe = recommended_recipe(args, standin=hub.is_standin(model_path))
     data = load_sentiment_data(
         args.model, args.train_rows, args.valid_rows, args.max_len, args.dataset

@@ -246,3 +246,21 @@ def test_script_help_and_bad_flags():
         text=True,
     )
     assert bad.returncode == 2 and "--lr must be positive" in bad.stderr
+
+
+def test_script_mistakes_end_in_one_line_and_status_2(tmp_path):
+    # an --output-dir that is a file, and a model that has no stand-in while offline
+    script = str(REPO_ROOT / "scripts" / "finetune_sentiment.py")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    for argv, said in [(["--output-dir", str(a_file / "run")], "is a file, not a folder"),
+                       (["--output-dir", str(tmp_path / "run"), "--model", "no-such/model"],
+                        "no stand-in")]:
+        run = subprocess.run([sys.executable, script, *argv], env=env, capture_output=True,
+                             text=True)
+        assert run.returncode == 2 and said in run.stderr, run.stderr
+        last = run.stderr.strip().splitlines()[-1]  # argparse's own form: usage, then the error
+        assert "Traceback" not in run.stderr and last.startswith("finetune_sentiment.py: error:")
+        assert said in last
+    assert a_file.read_text() == "mine"  # nothing of the learner's is touched

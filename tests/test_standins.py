@@ -5,6 +5,7 @@ test_standin_properties.py.
 """
 
 import re
+import shutil
 
 import pytest
 import torch
@@ -119,3 +120,34 @@ def test_standin_loads_like_gpt2(two_builds):
         assert len(tokenizer(word, add_special_tokens=False)["input_ids"]) == 1
     ids = tokenizer("the film is charming .", return_tensors="pt")["input_ids"]
     assert model(input_ids=ids).logits.shape == (1, ids.shape[1], len(tokenizer))
+
+
+def test_a_damaged_cache_is_found_and_rebuilt_with_one_line(two_builds, tmp_path, monkeypatch,
+                                                             capsys):
+    _, model_dir = two_builds[0]
+    cache = tmp_path / "cache"
+    copy = cache / model_dir.relative_to(model_dir.parents[2])
+    shutil.copytree(model_dir.parents[2], cache)  # the whole cache of build a, to damage
+    monkeypatch.setenv("COURSE_CACHE", str(cache))
+    assert standins.damage(copy) is None
+    weights = copy / "model.safetensors"
+    whole = weights.read_bytes()
+    weights.write_bytes(whole[: len(whole) // 2])  # an interrupted copy: a truncated file
+    assert "model.safetensors" in standins.damage(copy)
+    rebuilt = []
+    monkeypatch.setattr(standins, "_build_tiny_gpt2",
+                        lambda folder: (rebuilt.append(folder),
+                                        (folder / "model.safetensors").write_bytes(whole)))
+    assert standins.tiny_gpt2_dir() == copy and rebuilt
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "damaged" in out and "rebuilding" in out
+    assert weights.read_bytes() == whole and standins.damage(copy) is None
+    # a folder built before sizes were recorded: its weights' own header still tells
+    (copy / ".complete").write_text(standins.STANDIN_VERSION)
+    weights.write_bytes(whole[:-10])
+    assert "model.safetensors" in standins.damage(copy)
+    weights.write_bytes(whole)
+    assert standins.damage(copy) is None
+    (copy / "model.safetensors").unlink()
+    (copy / ".complete").write_text(f"{standins.STANDIN_VERSION}\n{len(whole)} model.safetensors\n")
+    assert "missing" in standins.damage(copy)
